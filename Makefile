@@ -1,0 +1,40 @@
+# drs-orchestrator — the commands the README gives.
+# Every target installs what it needs on a fresh machine of this kind.
+
+CARGO   ?= cargo
+PYTHON  ?= python3
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: all test lint fmt fmt-check build bench deps-python clean
+
+all: build
+
+## test: formatting, lints and every test (unit, property, conformance, end-to-end)
+test: fmt-check lint deps-python
+	$(CARGO) test --workspace --all-targets --locked
+
+## lint: clippy on every target, warnings are errors
+lint:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+## build: release binaries of every crate
+build:
+	$(CARGO) build --workspace --release --locked
+
+## bench: performance figures (never part of `make test`)
+bench:
+	$(CARGO) bench --workspace --locked
+
+## deps-python: boto3 and the AWS CLI, used by the conformance tests
+deps-python:
+	@$(PYTHON) -c "import boto3, botocore" 2>/dev/null || $(PYTHON) -m pip install --quiet boto3
+	@command -v aws >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet awscli
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,175 @@
+//! The plan types: what a recovery plan says, as DESIGN.md §5 defines it.
+//!
+//! These types are the contract shared by the parser, the engine, the API and the JSON Schema
+//! (`infra/plan.schema.json` is generated from them). Extend them; don't break them.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A recovery plan: ordered waves of DRS source servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Unique plan name: lowercase letters, digits and `-`.
+    pub name: String,
+    /// Free text for humans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Recovery time objective of the whole plan, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_minutes: Option<u32>,
+    /// Settings every wave inherits unless it overrides them.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Where DRS runs, by name. Omitted: the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub targets: BTreeMap<String, Target>,
+    /// Named sets of source servers, selected by ID and/or by tags.
+    pub protection_groups: BTreeMap<String, ProtectionGroup>,
+    /// The waves, in launch order.
+    pub waves: Vec<Wave>,
+}
+
+/// Plan-wide settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Fallback delay between two checks of a wave's jobs when no DRS event arrives (1..=900).
+    #[serde(default = "Defaults::default_check_interval_seconds")]
+    pub check_interval_seconds: u32,
+    /// How long a wave may take, from its start to every server terminal.
+    #[serde(default = "Defaults::default_wave_timeout_minutes")]
+    pub wave_timeout_minutes: u32,
+    /// Drills only: terminate the drill instances this many hours after the end; 0 keeps them.
+    #[serde(default = "Defaults::default_drill_cleanup_after_hours")]
+    pub drill_cleanup_after_hours: u32,
+}
+
+impl Defaults {
+    /// Default of `check_interval_seconds`.
+    pub const CHECK_INTERVAL_SECONDS: u32 = 30;
+    /// Default of `wave_timeout_minutes`.
+    pub const WAVE_TIMEOUT_MINUTES: u32 = 45;
+    /// Default of `drill_cleanup_after_hours`.
+    pub const DRILL_CLEANUP_AFTER_HOURS: u32 = 4;
+
+    fn default_check_interval_seconds() -> u32 {
+        Self::CHECK_INTERVAL_SECONDS
+    }
+    fn default_wave_timeout_minutes() -> u32 {
+        Self::WAVE_TIMEOUT_MINUTES
+    }
+    fn default_drill_cleanup_after_hours() -> u32 {
+        Self::DRILL_CLEANUP_AFTER_HOURS
+    }
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            check_interval_seconds: Self::CHECK_INTERVAL_SECONDS,
+            wave_timeout_minutes: Self::WAVE_TIMEOUT_MINUTES,
+            drill_cleanup_after_hours: Self::DRILL_CLEANUP_AFTER_HOURS,
+        }
+    }
+}
+
+/// An account and region where DRS runs, and how the orchestrator reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// 12-digit AWS account ID.
+    pub account_id: String,
+    /// AWS region, e.g. `us-east-1`.
+    pub region: String,
+    /// Role the orchestrator assumes in that account. Omitted: its own credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// `sts:ExternalId` to present when assuming `role_arn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+/// A named set of source servers: the listed IDs plus every server carrying all the tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectionGroup {
+    /// Name of a target in `targets`. Omitted: the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Source server IDs (`s-` + 17 hex characters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<String>,
+    /// Tags a source server must all carry (exact key and value) to be selected.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One step of the plan: its groups are launched together and must all be up before the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Wave {
+    /// Unique wave name.
+    pub name: String,
+    /// Names of protection groups launched in this wave.
+    pub groups: Vec<String>,
+    /// Recovery time objective of this wave, in minutes (reported, not enforced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_minutes: Option<u32>,
+    /// Overrides `defaults.wave_timeout_minutes` for this wave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u32>,
+    /// Wait for an approval before this wave starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pause_before: bool,
+    /// Servers of this wave whose failure does not fail the wave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional_servers: Vec<String>,
+    /// Run, in order, before the wave's servers are launched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pre_actions: Vec<Action>,
+    /// Run, in order, after every server of the wave is up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_actions: Vec<Action>,
+}
+
+/// A hook run before or after a wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Start an SSM Automation document and wait for it to succeed.
+    SsmAutomation(SsmAutomation),
+    /// Invoke a Lambda function and wait for it to return without error.
+    Lambda(LambdaAction),
+}
+
+/// An SSM Automation run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SsmAutomation {
+    /// Document name or ARN.
+    pub document: String,
+    /// Document parameters, as SSM takes them (each a list of strings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, Vec<String>>,
+}
+
+/// A Lambda invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaAction {
+    /// ARN of the function to invoke.
+    pub function_arn: String,
+}
+
+impl Plan {
+    /// The effective timeout of wave `index`, in minutes.
+    pub fn wave_timeout_minutes(&self, index: usize) -> u32 {
+        self.waves
+            .get(index)
+            .and_then(|w| w.timeout_minutes)
+            .unwrap_or(self.defaults.wave_timeout_minutes)
+    }
+}
