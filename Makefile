@@ -11,7 +11,7 @@ all: build
 
 ## test: formatting, lints and every test (unit, property, conformance, end-to-end)
 test: fmt-check lint deps-python
-	$(CARGO) test --workspace --all-targets --locked
+	$(CARGO) test --workspace --locked
 
 ## lint: clippy on every target, warnings are errors
 lint:

@@ -8,27 +8,42 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::formats::{
+    ACCOUNT_ID_PATTERN, EXTERNAL_ID_PATTERN, LAMBDA_ARN_PATTERN, NAME_PATTERN, REGION_PATTERN,
+    ROLE_ARN_PATTERN, SERVER_ID_PATTERN, SSM_DOCUMENT_PATTERN,
+};
+use crate::limits::{
+    CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, MAX_NAME_CHARS, MAX_WAVES, MINUTES,
+};
+use crate::schema;
+
 /// A recovery plan: ordered waves of DRS source servers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
-    /// Unique plan name: lowercase letters, digits and `-`.
+    /// Unique plan name: 1 to 63 lowercase letters, digits and `-`, not starting or ending
+    /// with `-`.
+    #[schemars(regex(pattern = NAME_PATTERN), length(min = 1, max = MAX_NAME_CHARS))]
     pub name: String,
     /// Free text for humans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Recovery time objective of the whole plan, in minutes.
+    /// Recovery time objective of the whole plan, in minutes (reported, not enforced).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = MINUTES.min, max = MINUTES.max))]
     pub rto_minutes: Option<u32>,
     /// Settings every wave inherits unless it overrides them.
     #[serde(default)]
     pub defaults: Defaults,
     /// Where DRS runs, by name. Omitted: the orchestrator's own account and region.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = schema::names_as_keys)]
     pub targets: BTreeMap<String, Target>,
     /// Named sets of source servers, selected by ID and/or by tags.
+    #[schemars(transform = schema::names_as_keys, transform = schema::at_least_one_key)]
     pub protection_groups: BTreeMap<String, ProtectionGroup>,
     /// The waves, in launch order.
+    #[schemars(length(min = 1, max = MAX_WAVES))]
     pub waves: Vec<Wave>,
 }
 
@@ -38,12 +53,15 @@ pub struct Plan {
 pub struct Defaults {
     /// Fallback delay between two checks of a wave's jobs when no DRS event arrives (1..=900).
     #[serde(default = "Defaults::default_check_interval_seconds")]
+    #[schemars(range(min = CHECK_INTERVAL_SECONDS.min, max = CHECK_INTERVAL_SECONDS.max))]
     pub check_interval_seconds: u32,
     /// How long a wave may take, from its start to every server terminal.
     #[serde(default = "Defaults::default_wave_timeout_minutes")]
+    #[schemars(range(min = MINUTES.min, max = MINUTES.max))]
     pub wave_timeout_minutes: u32,
     /// Drills only: terminate the drill instances this many hours after the end; 0 keeps them.
     #[serde(default = "Defaults::default_drill_cleanup_after_hours")]
+    #[schemars(range(min = DRILL_CLEANUP_AFTER_HOURS.min, max = DRILL_CLEANUP_AFTER_HOURS.max))]
     pub drill_cleanup_after_hours: u32,
 }
 
@@ -80,15 +98,20 @@ impl Default for Defaults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// 12-digit AWS account ID.
+    /// 12-digit AWS account ID (quote it in YAML: `"012345678901"`).
+    #[schemars(regex(pattern = ACCOUNT_ID_PATTERN))]
     pub account_id: String,
     /// AWS region, e.g. `us-east-1`.
+    #[schemars(regex(pattern = REGION_PATTERN))]
     pub region: String,
-    /// Role the orchestrator assumes in that account. Omitted: its own credentials.
+    /// Role the orchestrator assumes in that account; it must be in `account_id`. Omitted: its
+    /// own credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = ROLE_ARN_PATTERN))]
     pub role_arn: Option<String>,
     /// `sts:ExternalId` to present when assuming `role_arn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = EXTERNAL_ID_PATTERN))]
     pub external_id: Option<String>,
 }
 
@@ -98,12 +121,15 @@ pub struct Target {
 pub struct ProtectionGroup {
     /// Name of a target in `targets`. Omitted: the orchestrator's own account and region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
     pub target: Option<String>,
-    /// Source server IDs (`s-` + 17 hex characters).
+    /// Source server IDs (`s-` + 17 lowercase hex characters).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = SERVER_ID_PATTERN)), extend("uniqueItems" = true))]
     pub servers: Vec<String>,
     /// Tags a source server must all carry (exact key and value) to be selected.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = schema::drs_tags)]
     pub tags: BTreeMap<String, String>,
 }
 
@@ -112,20 +138,29 @@ pub struct ProtectionGroup {
 #[serde(deny_unknown_fields)]
 pub struct Wave {
     /// Unique wave name.
+    #[schemars(regex(pattern = NAME_PATTERN), length(min = 1, max = MAX_NAME_CHARS))]
     pub name: String,
     /// Names of protection groups launched in this wave.
+    #[schemars(
+        length(min = 1),
+        inner(regex(pattern = NAME_PATTERN)),
+        extend("uniqueItems" = true)
+    )]
     pub groups: Vec<String>,
     /// Recovery time objective of this wave, in minutes (reported, not enforced).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = MINUTES.min, max = MINUTES.max))]
     pub rto_minutes: Option<u32>,
     /// Overrides `defaults.wave_timeout_minutes` for this wave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = MINUTES.min, max = MINUTES.max))]
     pub timeout_minutes: Option<u32>,
     /// Wait for an approval before this wave starts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pause_before: bool,
     /// Servers of this wave whose failure does not fail the wave.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = SERVER_ID_PATTERN)), extend("uniqueItems" = true))]
     pub optional_servers: Vec<String>,
     /// Run, in order, before the wave's servers are launched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -150,9 +185,11 @@ pub enum Action {
 #[serde(deny_unknown_fields)]
 pub struct SsmAutomation {
     /// Document name or ARN.
+    #[schemars(regex(pattern = SSM_DOCUMENT_PATTERN))]
     pub document: String,
     /// Document parameters, as SSM takes them (each a list of strings).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = schema::ssm_parameters)]
     pub parameters: BTreeMap<String, Vec<String>>,
 }
 
@@ -161,6 +198,7 @@ pub struct SsmAutomation {
 #[serde(deny_unknown_fields)]
 pub struct LambdaAction {
     /// ARN of the function to invoke.
+    #[schemars(regex(pattern = LAMBDA_ARN_PATTERN))]
     pub function_arn: String,
 }
 

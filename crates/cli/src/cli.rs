@@ -1,0 +1,63 @@
+//! The command line: `drsctl <group> <command> [args]`.
+//!
+//! Each group of commands (`plan` today; `rehearse`, `start`, `watch`... later) is one variant of
+//! [`Command`] and one module under [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::outcome::Outcome;
+
+/// Orchestrates AWS Elastic Disaster Recovery drills: ordered waves, checks, reports.
+#[derive(Debug, Parser)]
+#[command(name = "drsctl", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with recovery plan files.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// Check plan files (YAML or JSON) and print every problem as FILE:LINE:COL: path: message.
+    ///
+    /// Exit status: 0 if every plan is valid, 2 if any is invalid, 1 if a file cannot be read.
+    Validate {
+        /// Plan files; `-` reads standard input. The content decides between YAML and JSON,
+        /// not the file name.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of plans (committed as infra/plan.schema.json).
+    Schema,
+}
+
+impl Cli {
+    /// Runs the command, printing to stdout and stderr.
+    pub fn run(self) -> Outcome {
+        match self.command {
+            Command::Plan(PlanCommand::Validate { files }) => commands::plan::validate(&files),
+            Command::Plan(PlanCommand::Schema) => commands::plan::schema(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}
