@@ -1,0 +1,198 @@
+//! Ports: what the handlers need from the world, as small traits.
+//!
+//! `crates/aws` implements them against AWS (and so against moto and drs-sim); the handler
+//! tests implement them in memory. Handlers receive them in [`crate::Deps`] and never build
+//! a client themselves.
+//!
+//! Errors: every port returns [`PortError`]. `Transient` means "try again later": the handler
+//! fails the SQS record and SQS redelivers it. Anything the engine must decide about (a DRS
+//! rejection, an exhausted budget, an unknown server) is a value, not an error.
+
+use async_trait::async_trait;
+use engine::{
+    ActionResult, Execution, ExecutionId, JobId, JobSnapshot, Limits, Notification, Rejection,
+    RunAction, ServerId, StartRecovery, StartRequestId, TargetSelection, WaveIndex,
+};
+use jiff::Timestamp;
+use plan::{Plan, Target};
+
+use crate::message::{Message, QueueName};
+
+/// A failure of a port.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    /// Worth retrying (network, throttling of a non-DRS service, a timeout...).
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying will not help (access denied, a missing table...): the message goes to the
+    /// DLQ after its retries, with this reason logged.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// The result of every port call.
+pub type PortResult<T> = Result<T, PortError>;
+
+/// The optimistic-concurrency version of a stored execution.
+pub type Version = u64;
+
+/// Executions, saved with a conditional write on their version.
+#[async_trait]
+pub trait ExecutionStore: Send + Sync {
+    /// Stores a new execution at version 1; `Ok(false)` when one with that ID exists already.
+    async fn create(&self, execution: &Execution) -> PortResult<bool>;
+    /// The execution and its version, if it exists.
+    async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>>;
+    /// Saves `execution` if its stored version is still `expected`; returns the new version,
+    /// or `Ok(None)` when someone else saved first (reload and decide again).
+    async fn save(&self, execution: &Execution, expected: Version) -> PortResult<Option<Version>>;
+    /// Records the drill cleanup deadline and instances (acted on by the cleanup feature).
+    async fn record_cleanup(
+        &self,
+        id: &ExecutionId,
+        cleanup: &engine::DrillCleanup,
+    ) -> PortResult<()>;
+}
+
+/// Stored plans, by name.
+#[async_trait]
+pub trait PlanStore: Send + Sync {
+    /// The plan named `name`, if stored.
+    async fn get(&self, name: &str) -> PortResult<Option<Plan>>;
+}
+
+/// Where a DRS call goes: a plan target, or the orchestrator's own account and region.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetRef<'a> {
+    /// The plan target's name; `None` is the orchestrator's own account and region.
+    pub name: Option<&'a str>,
+    /// Its definition (account, region, role to assume).
+    pub target: Option<&'a Target>,
+}
+
+/// What became of a `StartRecovery` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartAnswer {
+    /// DRS runs (or already ran) the request as this job.
+    Started(JobId),
+    /// DRS said no; the engine decides what next.
+    Rejected(Rejection),
+}
+
+/// What a resolution found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The servers selected (IDs that exist plus servers carrying a tag set), sorted.
+    Servers(Vec<ServerId>),
+    /// The selection cannot be satisfied (e.g. these server IDs do not exist in the target).
+    Failed(String),
+}
+
+/// AWS Elastic Disaster Recovery, in any target account and region.
+#[async_trait]
+pub trait Drs: Send + Sync {
+    /// Resolves a wave's selectors in one target (all pages of `DescribeSourceServers`).
+    async fn resolve(&self, target: TargetRef<'_>, selection: &TargetSelection)
+    -> PortResult<Resolution>;
+    /// Carries out one `StartRecovery` command: tags the job with the request ID; for a
+    /// `reissue`, first looks for a job carrying that tag; on `ConflictException`, finds the
+    /// running job with `DescribeJobs` and answers `Rejected(Conflict { running_job })`.
+    async fn start_recovery(
+        &self,
+        target: TargetRef<'_>,
+        start: &StartRecovery,
+    ) -> PortResult<StartAnswer>;
+    /// One `DescribeJobs` call for up to 1000 jobs of one target.
+    async fn describe_jobs(&self, target: TargetRef<'_>, jobs: &[JobId])
+    -> PortResult<Vec<JobSnapshot>>;
+}
+
+/// A DRS account and region, the scope of DRS quotas shared by all executions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    /// 12-digit account ID.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+}
+
+/// Who owns a DRS job (for launch-result events, which carry only the job ID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOwner {
+    /// The execution.
+    pub execution_id: ExecutionId,
+    /// The wave.
+    pub wave: WaveIndex,
+}
+
+/// Whether a claim on the shared DRS budget was granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Granted (or already held by this request).
+    Granted,
+    /// The scope's concurrent jobs or servers in active jobs are used up: back off.
+    Exhausted,
+}
+
+/// The job ledger: the DRS concurrent-job budget of each account+region, shared by every
+/// execution, and the owner of each job.
+#[async_trait]
+pub trait JobLedger: Send + Sync {
+    /// Claims one job of `servers` servers for `request` (idempotent per request).
+    async fn claim(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        servers: u32,
+        limits: &Limits,
+    ) -> PortResult<Claim>;
+    /// Records the job that `request` became, and its owner.
+    async fn record_job(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        job: &JobId,
+        owner: &JobOwner,
+    ) -> PortResult<()>;
+    /// Gives the claim of `request` back (its job completed, or DRS rejected it). Idempotent.
+    async fn release(&self, scope: &Scope, request: &StartRequestId) -> PortResult<()>;
+    /// The owner of `job`, if recorded.
+    async fn owner(&self, job: &JobId) -> PortResult<Option<JobOwner>>;
+}
+
+/// The pipeline's queues.
+#[async_trait]
+pub trait Queues: Send + Sync {
+    /// Sends `message` to `queue`, delivered after `delay_seconds` (0..=900).
+    async fn send(&self, queue: QueueName, message: &Message, delay_seconds: u32)
+    -> PortResult<()>;
+    /// Sends a body that cannot be processed to `queue`'s dead-letter queue, with the reason.
+    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> PortResult<()>;
+}
+
+/// Notifications to people (SNS).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Publishes `notification` about `execution`.
+    async fn notify(&self, execution: &Execution, notification: &Notification) -> PortResult<()>;
+}
+
+/// Pre- and post-wave actions (SSM Automation, Lambda).
+#[async_trait]
+pub trait ActionRunner: Send + Sync {
+    /// Runs the action to its end (idempotent on `run.run_id`).
+    async fn run(&self, execution: &Execution, run: &RunAction) -> PortResult<ActionResult>;
+}
+
+/// Approvals of paused waves.
+#[async_trait]
+pub trait Approvals: Send + Sync {
+    /// Asks people to approve wave `wave` (the approval arrives later as a message).
+    async fn request(&self, execution: &Execution, wave: WaveIndex) -> PortResult<()>;
+}
+
+/// The time. In Lambda the system clock; in a rehearsal drs-sim's simulated clock.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
