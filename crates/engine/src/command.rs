@@ -1,0 +1,213 @@
+//! Commands: what the engine asks the Lambdas to do after a decision.
+//!
+//! Every command is safe to carry out more than once: requests carry deterministic IDs, delayed
+//! messages carry tokens (see [`crate::timer`]).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use plan::Action;
+use serde::{Deserialize, Serialize};
+
+use crate::action::ActionPhase;
+use crate::delay::DelaySeconds;
+use crate::drs::LaunchStatus;
+use crate::execution::{ExecutionStatus, Mode, WaveOutcome};
+use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
+use crate::input::Wake;
+
+/// Something to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Command {
+    /// Resolve the wave's groups to source servers; answer with `ServersResolved` or
+    /// `ResolutionFailed`.
+    ResolveServers {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its attempt.
+        attempt: Attempt,
+        /// The groups' selectors, per target.
+        targets: Vec<TargetSelection>,
+    },
+    /// Call `StartRecovery`; answer with `JobStarted` or `StartRejected`.
+    StartRecovery(StartRecovery),
+    /// Call `DescribeJobs` for these jobs now; answer with `JobsObserved` carrying `wake`.
+    ObserveJobs {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its attempt.
+        attempt: Attempt,
+        /// The jobs to describe.
+        jobs: Vec<JobId>,
+        /// What to say woke the checker.
+        wake: Wake,
+    },
+    /// Send a check message after `delay`; it supersedes any earlier check of the wave.
+    ScheduleCheck {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its attempt.
+        attempt: Attempt,
+        /// The token the message carries.
+        token: Token,
+        /// Its delay.
+        delay: DelaySeconds,
+    },
+    /// Send a start-retry message after `delay`.
+    ScheduleRetry {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its attempt.
+        attempt: Attempt,
+        /// The token the message carries.
+        token: Token,
+        /// Its delay.
+        delay: DelaySeconds,
+    },
+    /// Send the advance message: the wave's launch ended.
+    Advance {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its attempt.
+        attempt: Attempt,
+    },
+    /// Run a pre- or post-action; answer with `ActionFinished`.
+    RunAction(RunAction),
+    /// Ask for an approval of a paused wave; answer with `ApprovalGiven`.
+    RequestApproval {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its name.
+        name: String,
+    },
+    /// Tell people.
+    Notify(Notification),
+    /// The execution ended: record its final status (and report).
+    Finish {
+        /// The final status.
+        status: ExecutionStatus,
+    },
+    /// Terminate the drill's recovery instances at `at`.
+    ScheduleDrillCleanup(DrillCleanup),
+}
+
+/// One `StartRecovery` call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartRecovery {
+    /// Idempotency key: tag the job with it.
+    pub request: StartRequestId,
+    /// Plan target; `None` is the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The source servers, sorted; never more than the per-job limit.
+    pub servers: Vec<ServerId>,
+    /// `isDrill`.
+    pub is_drill: bool,
+    /// This request may have reached DRS before (a retry or a re-issue after a crash): look
+    /// for a job tagged with `request` before calling `StartRecovery` again.
+    pub reissue: bool,
+}
+
+/// One pre- or post-action to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunAction {
+    /// The wave.
+    pub wave: WaveIndex,
+    /// Its attempt.
+    pub attempt: Attempt,
+    /// Before or after the launch.
+    pub phase: ActionPhase,
+    /// Position in the wave's `pre_actions` or `post_actions`.
+    pub index: usize,
+    /// What to run.
+    pub action: Action,
+    /// Idempotency key (`{execution}/{wave}/{attempt}/{phase}/{index}`): the same run may be
+    /// asked for again after a crash.
+    pub run_id: String,
+}
+
+/// Selectors of a wave's groups in one target, for the resolver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSelection {
+    /// Plan target; `None` is the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Server IDs the groups list, sorted; each must exist.
+    pub server_ids: Vec<ServerId>,
+    /// The groups' tag sets: a server carrying every tag of any one set is selected.
+    pub tag_sets: Vec<BTreeMap<String, String>>,
+}
+
+/// What to tell people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notification", rename_all = "snake_case")]
+pub enum Notification {
+    /// The execution started.
+    ExecutionStarted {
+        /// The plan's name.
+        plan: String,
+        /// Drill or recovery.
+        mode: Mode,
+    },
+    /// A wave is paused until someone approves it.
+    ApprovalRequired {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its name.
+        name: String,
+    },
+    /// A wave started.
+    WaveStarted {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its name.
+        name: String,
+    },
+    /// A server failed to launch.
+    ServerFailed {
+        /// The wave.
+        wave: WaveIndex,
+        /// The server.
+        server: ServerId,
+        /// Not in `optional_servers`: the wave fails.
+        critical: bool,
+        /// What DRS reported.
+        status: LaunchStatus,
+    },
+    /// A wave ended.
+    WaveFinished {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its name.
+        name: String,
+        /// How it ended.
+        outcome: WaveOutcome,
+    },
+    /// The execution ended.
+    ExecutionFinished {
+        /// The final status.
+        status: ExecutionStatus,
+    },
+}
+
+/// Drill instances to terminate once the drill is over and its cleanup delay has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillCleanup {
+    /// When to terminate them.
+    pub at: Timestamp,
+    /// What to terminate, per target.
+    pub targets: Vec<CleanupTarget>,
+}
+
+/// Drill instances of one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanupTarget {
+    /// Plan target; `None` is the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Recovery instances known at the end, sorted.
+    pub recovery_instance_ids: Vec<String>,
+    /// The drill's jobs, sorted: instances launched after the end are found through them.
+    pub job_ids: Vec<JobId>,
+}

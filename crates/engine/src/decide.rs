@@ -1,0 +1,458 @@
+//! The entry points: [`start`] an execution, [`decide`] what an input means for it.
+//!
+//! A decision is a `Step`: the state, the clock reading it was given, and the commands
+//! gathered so far. The transitions live with their concept ([`crate::wave`],
+//! [`crate::launch`], [`crate::observation`]); this module validates inputs, applies the
+//! rules every input shares (terminal executions, deadlines, duplicates) and dispatches.
+
+use jiff::Timestamp;
+
+use crate::action::ActionPhase;
+use crate::admission::admit;
+use crate::command::{Command, Notification};
+use crate::error::EngineError;
+use crate::execution::{Execution, WaveState};
+use crate::id::{Attempt, WaveIndex};
+use crate::input::{Event, ExecutionRequest, Input};
+
+/// Starts a new execution: the state to save and the first commands.
+///
+/// `Err` when the request cannot run (an unusable plan or limits).
+pub fn start(
+    request: ExecutionRequest,
+    now: Timestamp,
+) -> Result<(Execution, Vec<Command>), EngineError> {
+    admit(&request)?;
+    let mut step = Step::new(Execution::new(request, now), now);
+    let notification = Notification::ExecutionStarted {
+        plan: step.exec.plan.name.clone(),
+        mode: step.exec.mode,
+    };
+    step.notify(notification);
+    step.begin_wave(0);
+    Ok(step.into_parts())
+}
+
+/// Decides what `input`, arriving at `now`, means for the execution: the new state and the
+/// commands to carry out once it is saved.
+///
+/// `Err` only for inputs that can never be valid for this execution (another execution's,
+/// a wave or chunk that does not exist, a conflicting request); the caller should not retry
+/// them. A duplicate or stale input returns the state unchanged; its only commands are the
+/// re-issue of requests still in flight (see the crate documentation), usually none.
+pub fn decide(
+    state: Execution,
+    input: Input,
+    now: Timestamp,
+) -> Result<(Execution, Vec<Command>), EngineError> {
+    check_consistency(&state)?;
+    check_input(&state, &input)?;
+    let mut step = Step::new(state, now);
+    if step.exec.is_terminal() {
+        // Nothing changes a finished execution; a redelivered message may mean its end was
+        // lost with a Lambda, so the end is asked for again.
+        if may_be_redelivery(&input.event) {
+            step.reissue_end();
+        }
+    } else {
+        step.apply(input.event);
+    }
+    Ok(step.into_parts())
+}
+
+/// Whether an input was news or a duplicate / stale one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// The input moved the execution on (or at least told it something new).
+    Applied,
+    /// The input changed nothing.
+    Stale,
+}
+
+/// One decision in progress.
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub(crate) exec: Execution,
+    pub(crate) now: Timestamp,
+    pub(crate) commands: Vec<Command>,
+}
+
+impl Step {
+    fn new(exec: Execution, now: Timestamp) -> Self {
+        Self {
+            exec,
+            now,
+            commands: Vec::new(),
+        }
+    }
+
+    fn into_parts(self) -> (Execution, Vec<Command>) {
+        (self.exec, self.commands)
+    }
+
+    fn apply(&mut self, event: Event) {
+        if self.deadline_passed() {
+            // The truth a late observation carries still goes into the report, and may show
+            // that the launch had in fact ended in time.
+            match &event {
+                Event::JobsObserved(observation)
+                    if self.is_current(observation.wave, observation.attempt) =>
+                {
+                    self.record_jobs(&observation.jobs);
+                }
+                _ => {}
+            }
+            if self.launch_ended_in_time() {
+                self.end_launch();
+            } else {
+                self.time_out();
+            }
+            return;
+        }
+        let may_be_redelivery = may_be_redelivery(&event);
+        let disposition = match event {
+            Event::ExecutionRequested(_) => Disposition::Stale,
+            Event::ServersResolved {
+                wave,
+                attempt,
+                targets,
+            } => self.servers_resolved(wave, attempt, targets),
+            Event::ResolutionFailed {
+                wave,
+                attempt,
+                message,
+            } => self.resolution_failed(wave, attempt, message),
+            Event::JobStarted { request, job_id } => self.job_started(&request, job_id, false),
+            Event::StartRejected { request, rejection } => self.start_rejected(&request, rejection),
+            Event::JobsObserved(observation) => self.jobs_observed(observation),
+            Event::LaunchResult(event) => self.launch_result(event),
+            Event::WaveAdvance { wave, attempt } => self.wave_advance(wave, attempt),
+            Event::ActionFinished {
+                wave,
+                attempt,
+                phase,
+                index,
+                result,
+            } => self.action_finished(wave, attempt, phase, index, result),
+            Event::ApprovalGiven { wave, by } => self.approval_given(wave, by),
+            Event::CancelRequested { by, reason } => {
+                self.cancel(by, reason);
+                Disposition::Applied
+            }
+            // Reaching here means the deadline has not passed: the check was early or late.
+            Event::DeadlinePassed { .. } => Disposition::Stale,
+            Event::RetryDue {
+                wave,
+                attempt,
+                token,
+            } => self.retry_due(wave, attempt, token),
+            Event::Resume { wave, attempt } => {
+                if self.is_current(wave, attempt) {
+                    self.reissue_in_flight();
+                }
+                Disposition::Stale
+            }
+        };
+        if disposition == Disposition::Stale && may_be_redelivery {
+            // A redelivered message may mean the Lambda that first handled it died after
+            // saving, before carrying out the commands: ask again for what is in flight.
+            self.reissue_in_flight();
+        }
+    }
+
+    /// The wave in progress.
+    pub(crate) fn wave(&self) -> &WaveState {
+        &self.exec.waves[self.exec.current_wave]
+    }
+
+    /// The wave in progress.
+    pub(crate) fn wave_mut(&mut self) -> &mut WaveState {
+        &mut self.exec.waves[self.exec.current_wave]
+    }
+
+    /// Whether `(wave, attempt)` is the attempt in progress.
+    pub(crate) fn is_current(&self, wave: WaveIndex, attempt: Attempt) -> bool {
+        wave == self.exec.current_wave && attempt == self.wave().attempt
+    }
+
+    pub(crate) fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    pub(crate) fn notify(&mut self, notification: Notification) {
+        self.push(Command::Notify(notification));
+    }
+}
+
+/// Whether `event` may be a message delivered again after the Lambda that first handled it
+/// died between saving and acting (SQS redelivers it; a person retries a cancel). Answers to
+/// commands are fed by the Lambda that carried them out, DRS events are only wake-ups, and an
+/// approval is covered by the wave's deadline checks: none of those is.
+fn may_be_redelivery(event: &Event) -> bool {
+    match event {
+        Event::ExecutionRequested(_)
+        | Event::ServersResolved { .. }
+        | Event::ResolutionFailed { .. }
+        | Event::JobsObserved(_)
+        | Event::WaveAdvance { .. }
+        | Event::ActionFinished { .. }
+        | Event::DeadlinePassed { .. }
+        | Event::RetryDue { .. }
+        | Event::CancelRequested { .. } => true,
+        Event::JobStarted { .. }
+        | Event::StartRejected { .. }
+        | Event::LaunchResult(_)
+        | Event::ApprovalGiven { .. }
+        // Re-issues by itself, and only for the wave it names.
+        | Event::Resume { .. } => false,
+    }
+}
+
+/// A stored state must hold the invariants every transition relies on.
+fn check_consistency(state: &Execution) -> Result<(), EngineError> {
+    let waves = state.plan.waves.len();
+    if state.waves.len() != waves || state.current_wave >= waves {
+        return Err(EngineError::InconsistentState {
+            execution: state.id.clone(),
+            problem: format!(
+                "{} wave states and current wave {} for a plan of {waves} waves",
+                state.waves.len(),
+                state.current_wave
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Rejects inputs that can never be valid for `state`.
+fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
+    let mismatch = |id: &crate::id::ExecutionId| EngineError::ExecutionMismatch {
+        state: state.id.clone(),
+        input: id.clone(),
+    };
+    if input.execution_id != state.id {
+        return Err(mismatch(&input.execution_id));
+    }
+    match &input.event {
+        Event::ExecutionRequested(request) => {
+            if !state.was_requested_by(request) {
+                return Err(EngineError::ConflictingRequest {
+                    execution: state.id.clone(),
+                });
+            }
+        }
+        Event::ServersResolved {
+            wave,
+            attempt,
+            targets,
+        } => {
+            check_attempt(state, *wave, *attempt)?;
+            crate::launch::check_resolution(state, *wave, targets)?;
+        }
+        Event::ResolutionFailed { wave, attempt, .. }
+        | Event::WaveAdvance { wave, attempt }
+        | Event::DeadlinePassed { wave, attempt }
+        | Event::RetryDue { wave, attempt, .. } => check_attempt(state, *wave, *attempt)?,
+        Event::JobStarted { request, .. } | Event::StartRejected { request, .. } => {
+            if request.execution != state.id {
+                return Err(mismatch(&request.execution));
+            }
+            check_attempt(state, request.wave, request.attempt)?;
+            let wave = &state.waves[request.wave];
+            if request.attempt == wave.attempt && request.chunk >= wave.chunks.len() {
+                return Err(EngineError::UnknownChunk {
+                    execution: state.id.clone(),
+                    wave: request.wave,
+                    attempt: request.attempt,
+                    chunk: request.chunk,
+                    chunks: wave.chunks.len(),
+                });
+            }
+        }
+        Event::JobsObserved(observation) => {
+            check_attempt(state, observation.wave, observation.attempt)?;
+        }
+        Event::ActionFinished {
+            wave,
+            attempt,
+            phase,
+            index,
+            ..
+        } => {
+            check_attempt(state, *wave, *attempt)?;
+            let plan_wave = &state.plan.waves[*wave];
+            let actions = match phase {
+                ActionPhase::Pre => plan_wave.pre_actions.len(),
+                ActionPhase::Post => plan_wave.post_actions.len(),
+            };
+            if *index >= actions {
+                return Err(EngineError::UnknownAction {
+                    execution: state.id.clone(),
+                    wave: *wave,
+                    phase: *phase,
+                    index: *index,
+                    actions,
+                });
+            }
+        }
+        Event::ApprovalGiven { wave, .. } => check_wave(state, *wave)?,
+        Event::Resume { wave, attempt } => {
+            // Attempt 0 is a wave awaiting its approval: its request may be forwarded too.
+            check_wave(state, *wave)?;
+            let current = state.waves[*wave].attempt;
+            if *attempt > current {
+                return Err(EngineError::UnknownAttempt {
+                    execution: state.id.clone(),
+                    wave: *wave,
+                    attempt: *attempt,
+                    current,
+                });
+            }
+        }
+        Event::LaunchResult(_) | Event::CancelRequested { .. } => {}
+    }
+    Ok(())
+}
+
+fn check_wave(state: &Execution, wave: WaveIndex) -> Result<(), EngineError> {
+    if wave < state.waves.len() {
+        Ok(())
+    } else {
+        Err(EngineError::WaveOutOfRange {
+            execution: state.id.clone(),
+            wave,
+            waves: state.waves.len(),
+        })
+    }
+}
+
+/// An attempt exists if it is the wave's current one or an earlier one (stale, not an error).
+fn check_attempt(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Result<(), EngineError> {
+    check_wave(state, wave)?;
+    let current = state.waves[wave].attempt;
+    if attempt == 0 || attempt > current {
+        return Err(EngineError::UnknownAttempt {
+            execution: state.id.clone(),
+            wave,
+            attempt,
+            current,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::execution::{ExecutionStatus, Mode, WaveOutcome, WavePhase};
+    use crate::input::ResolvedTarget;
+    use crate::limits::Limits;
+
+    fn now() -> Timestamp {
+        "2024-03-01T09:00:00Z".parse().unwrap()
+    }
+
+    /// Wave 0 launches one server; wave 1 pauses for an approval first.
+    fn started() -> (Execution, Vec<Command>) {
+        let plan: plan::Plan = serde_json::from_str(
+            r#"{
+                "name": "billing",
+                "protection_groups": {
+                    "db": { "servers": ["s-00000000000000001"] },
+                    "app": { "servers": ["s-00000000000000002"] }
+                },
+                "waves": [
+                    { "name": "database", "groups": ["db"] },
+                    { "name": "application", "groups": ["app"], "pause_before": true }
+                ]
+            }"#,
+        )
+        .unwrap();
+        let request = ExecutionRequest {
+            execution_id: "exec-1".into(),
+            plan,
+            mode: Mode::Drill,
+            limits: Limits::default(),
+            requested_by: "test".into(),
+        };
+        start(request, now()).unwrap()
+    }
+
+    fn resume(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Vec<Command> {
+        let input = Input::new("exec-1", Event::Resume { wave, attempt });
+        let (after, commands) = decide(state.clone(), input, now()).unwrap();
+        assert_eq!(&after, state, "a resume never changes the state");
+        commands
+    }
+
+    #[test]
+    fn resume_reissues_what_the_named_wave_waits_on_and_nothing_once_it_is_past() {
+        let (state, _) = started();
+        assert!(matches!(
+            resume(&state, 0, 1).as_slice(),
+            [Command::ResolveServers {
+                wave: 0,
+                attempt: 1,
+                ..
+            }]
+        ));
+        assert!(resume(&state, 1, 0).is_empty(), "wave 1 is not reached yet");
+
+        let resolved = Event::ServersResolved {
+            wave: 0,
+            attempt: 1,
+            targets: vec![ResolvedTarget {
+                target: None,
+                servers: vec!["s-00000000000000001".into()],
+            }],
+        };
+        let (state, _) = decide(state, Input::new("exec-1", resolved), now()).unwrap();
+        let commands = resume(&state, 0, 1);
+        assert!(
+            matches!(commands.as_slice(), [Command::StartRecovery(s)] if s.reissue),
+            "{commands:?}"
+        );
+
+        // Wave 0 done: wave 1 awaits its approval (attempt 0), wave 0 is past.
+        let mut state = state;
+        state.waves[0].phase = WavePhase::Ended {
+            outcome: WaveOutcome::Succeeded,
+        };
+        state.current_wave = 1;
+        state.waves[1].phase = WavePhase::AwaitingApproval;
+        state.status = ExecutionStatus::AwaitingApproval;
+        assert!(resume(&state, 0, 1).is_empty());
+        assert!(matches!(
+            resume(&state, 1, 0).as_slice(),
+            [Command::RequestApproval { wave: 1, .. }]
+        ));
+    }
+
+    #[test]
+    fn resume_of_an_attempt_that_never_existed_is_an_error() {
+        let (state, _) = started();
+        let input = Input::new(
+            "exec-1",
+            Event::Resume {
+                wave: 0,
+                attempt: 2,
+            },
+        );
+        assert!(matches!(
+            decide(state.clone(), input, now()),
+            Err(EngineError::UnknownAttempt { attempt: 2, .. })
+        ));
+        let input = Input::new(
+            "exec-1",
+            Event::Resume {
+                wave: 5,
+                attempt: 1,
+            },
+        );
+        assert!(matches!(
+            decide(state, input, now()),
+            Err(EngineError::WaveOutOfRange { wave: 5, .. })
+        ));
+    }
+}

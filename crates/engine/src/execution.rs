@@ -1,0 +1,451 @@
+//! The state of one execution: everything the engine decides from and the report reads.
+//!
+//! [`Execution`] is plain data (`Serialize + Deserialize + Clone + PartialEq`): it is stored
+//! between Lambda invocations and changed only by [`crate::decide`].
+
+use std::fmt;
+
+use jiff::Timestamp;
+use plan::Plan;
+use serde::{Deserialize, Serialize};
+
+use crate::action::{ActionPhase, ActionRun};
+use crate::backoff::Backoff;
+use crate::chunk::Chunk;
+use crate::drs::{JobStatus, LaunchStatus};
+use crate::id::{Attempt, ExecutionId, JobId, ServerId, WaveIndex};
+use crate::input::ExecutionRequest;
+use crate::limits::Limits;
+use crate::timer::Timer;
+
+/// Whether DRS launches drill instances (`isDrill=true`) or recovers for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A drill: instances are launched beside production and may be cleaned up afterwards.
+    Drill,
+    /// A real recovery: instances are never cleaned up by the orchestrator.
+    Recovery,
+}
+
+impl Mode {
+    /// The `isDrill` flag of `StartRecovery`.
+    pub fn is_drill(self) -> bool {
+        self == Self::Drill
+    }
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    /// Waves are running.
+    Running,
+    /// Paused before a wave until someone approves it.
+    AwaitingApproval,
+    /// Every wave succeeded.
+    Completed,
+    /// A wave failed; no later wave was started.
+    Failed,
+    /// A wave passed its deadline; no later wave was started.
+    TimedOut,
+    /// Someone cancelled it; no later wave was started.
+    Cancelled,
+}
+
+impl ExecutionStatus {
+    /// Whether the execution is over: nothing changes it any more.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, Self::Running | Self::AwaitingApproval)
+    }
+}
+
+impl fmt::Display for ExecutionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Running => "RUNNING",
+            Self::AwaitingApproval => "AWAITING_APPROVAL",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Cancelled => "CANCELLED",
+        })
+    }
+}
+
+/// Who cancelled an execution, why and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    /// Who asked.
+    pub by: String,
+    /// Why, in their words.
+    pub reason: String,
+    /// When the engine took it.
+    pub at: Timestamp,
+}
+
+/// One execution of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    /// Its ID.
+    pub id: ExecutionId,
+    /// The plan as it was when the execution was requested.
+    pub plan: Plan,
+    /// Drill or recovery.
+    pub mode: Mode,
+    /// The quotas it keeps within.
+    pub limits: Limits,
+    /// Who requested it.
+    pub requested_by: String,
+    /// When it was requested.
+    pub requested_at: Timestamp,
+    /// Where it stands.
+    pub status: ExecutionStatus,
+    /// When it ended, once terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    /// Set when it was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
+    /// The wave in progress, or the last one that ran once terminal.
+    pub current_wave: WaveIndex,
+    /// One entry per plan wave, in order.
+    pub waves: Vec<WaveState>,
+}
+
+/// The step a wave is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WavePhase {
+    /// Not reached yet.
+    Pending,
+    /// `pause_before`: waiting for an approval.
+    AwaitingApproval,
+    /// Running pre-action `index`.
+    PreAction {
+        /// Position in `pre_actions`.
+        index: usize,
+    },
+    /// Waiting for the wave's groups to be resolved to source servers.
+    Resolving,
+    /// Starting jobs and watching them.
+    Launching,
+    /// Every job terminal; waiting for the advancer.
+    LaunchEnded,
+    /// Running post-action `index`.
+    PostAction {
+        /// Position in `post_actions`.
+        index: usize,
+    },
+    /// Over.
+    Ended {
+        /// How it ended.
+        outcome: WaveOutcome,
+    },
+}
+
+impl WavePhase {
+    /// Whether the wave's deadline is in force: from its start until its launch ended.
+    pub fn has_deadline(self) -> bool {
+        matches!(
+            self,
+            Self::PreAction { .. } | Self::Resolving | Self::Launching
+        )
+    }
+}
+
+/// How a wave ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WaveOutcome {
+    /// Every server launched (or only optional ones failed) and every action succeeded.
+    Succeeded,
+    /// A critical server failed, an action failed, or the wave could not be started.
+    Failed,
+    /// The wave passed its deadline.
+    TimedOut,
+    /// The execution was cancelled during the wave.
+    Cancelled,
+}
+
+/// Why a wave failed (the first reason; the servers tell the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum WaveFailure {
+    /// The groups could not be resolved to source servers.
+    ResolutionFailed {
+        /// What the resolver said.
+        message: String,
+    },
+    /// The groups resolved to no source server at all.
+    NoServers,
+    /// DRS rejected a `StartRecovery` request as invalid.
+    StartRejected {
+        /// The rejected chunk.
+        chunk: usize,
+        /// What DRS said.
+        message: String,
+    },
+    /// A server not in `optional_servers` failed to launch.
+    CriticalServer {
+        /// The server.
+        server: ServerId,
+        /// What DRS reported for it.
+        status: LaunchStatus,
+    },
+    /// A pre- or post-action failed.
+    Action {
+        /// Before or after the launch.
+        phase: ActionPhase,
+        /// Which action.
+        index: usize,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl fmt::Display for WaveFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ResolutionFailed { message } => {
+                write!(f, "the wave's servers could not be resolved: {message}")
+            }
+            Self::NoServers => f.write_str("the wave's groups match no source server"),
+            Self::StartRejected { chunk, message } => {
+                write!(f, "DRS rejected the start of chunk {chunk}: {message}")
+            }
+            Self::CriticalServer { server, status } => {
+                write!(f, "critical server {server} did not launch ({status})")
+            }
+            Self::Action {
+                phase,
+                index,
+                message,
+            } => write!(f, "{phase}-action {index} failed: {message}"),
+        }
+    }
+}
+
+/// One wave of one execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveState {
+    /// The plan's name for it.
+    pub name: String,
+    /// The step it is at.
+    pub phase: WavePhase,
+    /// 1 for its first run; 0 until it starts.
+    pub attempt: Attempt,
+    /// When approval was asked for (`pause_before` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_requested_at: Option<Timestamp>,
+    /// Who approved it and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+    /// When it started (after any approval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    /// When its launch must be over: start + the wave's timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Timestamp>,
+    /// When its servers were resolved and the first jobs requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_started_at: Option<Timestamp>,
+    /// When every job was seen terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_ended_at: Option<Timestamp>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    /// Why it fails or failed; set as soon as the failure is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<WaveFailure>,
+    /// Runs of its pre- and post-actions, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionRun>,
+    /// Its servers, sorted by ID.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<ServerState>,
+    /// Its `StartRecovery` requests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chunks: Vec<Chunk>,
+    /// Its DRS jobs, in the order they became known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobRecord>,
+    /// The check chain.
+    #[serde(default)]
+    pub check: Timer,
+    /// The start-retry chain.
+    #[serde(default)]
+    pub retry: Timer,
+    /// Growing delays of the start-retry chain.
+    #[serde(default)]
+    pub backoff: Backoff,
+}
+
+/// Who approved a paused wave, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Who approved.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One source server of a wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerState {
+    /// Its ID.
+    pub id: ServerId,
+    /// Its plan target; `None` is the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Listed in the wave's `optional_servers`: its failure does not fail the wave.
+    pub optional: bool,
+    /// The chunk it is requested in.
+    pub chunk: usize,
+    /// The last launch status DRS reported (never moving backwards).
+    pub launch_status: LaunchStatus,
+    /// The job launching it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
+    /// The recovery instance DRS launched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_instance_id: Option<String>,
+    /// When its job became known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    /// When it was first seen launched or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    /// Why it counts as failed when DRS gave no failure status of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+/// One DRS job of a wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Its ID.
+    pub id: JobId,
+    /// Its plan target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The chunks whose servers it launches (one, unless an adopted job covered several).
+    pub chunks: Vec<usize>,
+    /// The furthest status seen.
+    pub status: JobStatus,
+    /// Started by someone else and adopted after a conflict.
+    pub adopted: bool,
+    /// When it became known.
+    pub started_at: Timestamp,
+    /// When it was first seen `COMPLETED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+    /// When DRS says it ended (`endDateTime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+}
+
+impl WaveState {
+    /// A wave not reached yet.
+    pub fn pending(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            phase: WavePhase::Pending,
+            attempt: 0,
+            approval_requested_at: None,
+            approval: None,
+            started_at: None,
+            deadline: None,
+            launch_started_at: None,
+            launch_ended_at: None,
+            ended_at: None,
+            failure: None,
+            actions: Vec::new(),
+            servers: Vec::new(),
+            chunks: Vec::new(),
+            jobs: Vec::new(),
+            check: Timer::default(),
+            retry: Timer::default(),
+            backoff: Backoff::default(),
+        }
+    }
+
+    /// The server `id`, if it is in this wave.
+    pub fn server(&self, id: &ServerId) -> Option<&ServerState> {
+        self.servers
+            .binary_search_by(|s| s.id.cmp(id))
+            .ok()
+            .and_then(|i| self.servers.get(i))
+    }
+
+    pub(crate) fn server_mut(&mut self, id: &ServerId) -> Option<&mut ServerState> {
+        let index = self.servers.binary_search_by(|s| s.id.cmp(id)).ok()?;
+        self.servers.get_mut(index)
+    }
+
+    /// The job `id`, if it is one of this wave's.
+    pub fn job(&self, id: &JobId) -> Option<&JobRecord> {
+        self.jobs.iter().find(|j| &j.id == id)
+    }
+
+    pub(crate) fn job_mut(&mut self, id: &JobId) -> Option<&mut JobRecord> {
+        self.jobs.iter_mut().find(|j| &j.id == id)
+    }
+
+    /// The jobs a check should describe: those not seen `COMPLETED` yet, sorted.
+    pub fn jobs_to_observe(&self) -> Vec<JobId> {
+        let mut ids: Vec<JobId> = self
+            .jobs
+            .iter()
+            .filter(|j| j.status != JobStatus::Completed)
+            .map(|j| j.id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+impl Execution {
+    /// A new execution of `request`, before its first wave starts.
+    pub(crate) fn new(request: ExecutionRequest, now: Timestamp) -> Self {
+        let waves = request
+            .plan
+            .waves
+            .iter()
+            .map(|w| WaveState::pending(&w.name))
+            .collect();
+        Self {
+            id: request.execution_id,
+            plan: request.plan,
+            mode: request.mode,
+            limits: request.limits,
+            requested_by: request.requested_by,
+            requested_at: now,
+            status: ExecutionStatus::Running,
+            ended_at: None,
+            cancellation: None,
+            current_wave: 0,
+            waves,
+        }
+    }
+
+    /// Whether the execution is over.
+    pub fn is_terminal(&self) -> bool {
+        self.status.is_terminal()
+    }
+
+    /// The wave in progress (the last one that ran, once terminal).
+    pub fn current(&self) -> Option<&WaveState> {
+        self.waves.get(self.current_wave)
+    }
+
+    /// Whether `request` asks for this very execution (a redelivered request).
+    pub fn was_requested_by(&self, request: &ExecutionRequest) -> bool {
+        self.id == request.execution_id
+            && self.plan == request.plan
+            && self.mode == request.mode
+            && self.limits == request.limits
+    }
+}
