@@ -1,8 +1,8 @@
 //! Admission of an execution request: the invariants the engine relies on.
 //!
-//! Full plan validation (names, IDs, positions in the file) belongs to the `plan` crate; the
-//! engine re-checks only what would make it misbehave, so a plan that skipped validation
-//! cannot wedge an execution.
+//! The plan is checked with the `plan` crate's full validation (every rule of the plan
+//! format), so a plan that skipped `drsctl plan validate` or the API's check is still rejected
+//! before anything starts.
 
 use plan::Plan;
 
@@ -28,41 +28,8 @@ pub fn admit(request: &ExecutionRequest) -> Result<(), EngineError> {
 }
 
 fn plan_problems(plan: &Plan) -> Vec<String> {
-    let mut problems = Vec::new();
-    if plan.waves.is_empty() {
-        problems.push("the plan has no waves".to_owned());
+    match plan::validate(plan) {
+        Ok(()) => Vec::new(),
+        Err(diagnostics) => diagnostics.iter().map(ToString::to_string).collect(),
     }
-    let interval = plan.defaults.check_interval_seconds;
-    if !(1..=900).contains(&interval) {
-        problems.push(format!(
-            "defaults.check_interval_seconds must be within 1..=900, got {interval}"
-        ));
-    }
-    for (name, group) in &plan.protection_groups {
-        let undefined = group
-            .target
-            .as_ref()
-            .filter(|target| !plan.targets.contains_key(*target));
-        if let Some(target) = undefined {
-            problems.push(format!(
-                "protection_groups.{name}.target: target `{target}` is not defined"
-            ));
-        }
-    }
-    for (index, wave) in plan.waves.iter().enumerate() {
-        if wave.groups.is_empty() {
-            problems.push(format!("waves[{index}].groups is empty"));
-        }
-        for (g, group) in wave.groups.iter().enumerate() {
-            if !plan.protection_groups.contains_key(group) {
-                problems.push(format!(
-                    "waves[{index}].groups[{g}]: protection group `{group}` is not defined"
-                ));
-            }
-        }
-        if plan.wave_timeout_minutes(index) == 0 {
-            problems.push(format!("waves[{index}]: the wave timeout must be positive"));
-        }
-    }
-    problems
 }
