@@ -59,8 +59,11 @@ pub enum PlanSource {
 pub const RECOVERY_CONFIRMATION: &str = "RECOVERY";
 
 /// A message body, without its envelope.
+///
+/// Read through a strict mirror (`wire::Message`): serde cannot refuse unknown fields of a
+/// variant with a flattened field (`plan`), and a misspelt field must not be ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "wire::Message")]
 pub enum Message {
     /// Start queue: run a plan. Idempotent on `execution_id`; when it is absent the starter
     /// derives it from the SQS message ID, so a redelivered request starts nothing twice.
@@ -152,6 +155,172 @@ impl Message {
             Message::Resume { .. } => None,
         }
     }
+
+    /// The `kind` of the body (`start_execution`, `check`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::StartExecution { .. } => "start_execution",
+            Message::Resume { .. } => "resume",
+            Message::RetryStart { .. } => "retry_start",
+            Message::Check { .. } => "check",
+            Message::Advance { .. } => "advance",
+            Message::Approve { .. } => "approve",
+            Message::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// The strict reading of [`Message`] bodies.
+mod wire {
+    use engine::{Attempt, ExecutionId, Mode, Token, WaveIndex};
+    use plan::Plan;
+    use serde::Deserialize;
+
+    use super::PlanSource;
+
+    /// [`super::Message`] as it is written, with the plan source spelt out.
+    #[derive(Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+    pub(super) enum Message {
+        StartExecution {
+            #[serde(default)]
+            execution_id: Option<ExecutionId>,
+            #[serde(default)]
+            plan_name: Option<String>,
+            #[serde(default)]
+            plan: Option<Plan>,
+            mode: Mode,
+            #[serde(default)]
+            confirm: Option<String>,
+            requested_by: String,
+        },
+        Resume {
+            execution_id: ExecutionId,
+            wave: WaveIndex,
+            attempt: Attempt,
+        },
+        RetryStart {
+            execution_id: ExecutionId,
+            wave: WaveIndex,
+            attempt: Attempt,
+            token: Token,
+        },
+        Check {
+            execution_id: ExecutionId,
+            wave: WaveIndex,
+            attempt: Attempt,
+            token: Token,
+        },
+        Advance {
+            execution_id: ExecutionId,
+            wave: WaveIndex,
+            attempt: Attempt,
+        },
+        Approve {
+            execution_id: ExecutionId,
+            wave: WaveIndex,
+            by: String,
+        },
+        Cancel {
+            execution_id: ExecutionId,
+            by: String,
+            reason: String,
+        },
+    }
+
+    impl TryFrom<Message> for super::Message {
+        type Error = String;
+
+        fn try_from(wire: Message) -> Result<Self, Self::Error> {
+            use super::Message as M;
+            Ok(match wire {
+                Message::StartExecution {
+                    execution_id,
+                    plan_name,
+                    plan,
+                    mode,
+                    confirm,
+                    requested_by,
+                } => {
+                    let plan = match (plan_name, plan) {
+                        (Some(plan_name), None) => PlanSource::Stored { plan_name },
+                        (None, Some(plan)) => PlanSource::Inline { plan },
+                        (Some(_), Some(_)) => {
+                            return Err("give either `plan_name` or `plan`, not both".to_owned());
+                        }
+                        (None, None) => {
+                            return Err("missing the plan: give `plan_name` or `plan`".to_owned());
+                        }
+                    };
+                    M::StartExecution {
+                        execution_id,
+                        plan,
+                        mode,
+                        confirm,
+                        requested_by,
+                    }
+                }
+                Message::Resume {
+                    execution_id,
+                    wave,
+                    attempt,
+                } => M::Resume {
+                    execution_id,
+                    wave,
+                    attempt,
+                },
+                Message::RetryStart {
+                    execution_id,
+                    wave,
+                    attempt,
+                    token,
+                } => M::RetryStart {
+                    execution_id,
+                    wave,
+                    attempt,
+                    token,
+                },
+                Message::Check {
+                    execution_id,
+                    wave,
+                    attempt,
+                    token,
+                } => M::Check {
+                    execution_id,
+                    wave,
+                    attempt,
+                    token,
+                },
+                Message::Advance {
+                    execution_id,
+                    wave,
+                    attempt,
+                } => M::Advance {
+                    execution_id,
+                    wave,
+                    attempt,
+                },
+                Message::Approve {
+                    execution_id,
+                    wave,
+                    by,
+                } => M::Approve {
+                    execution_id,
+                    wave,
+                    by,
+                },
+                Message::Cancel {
+                    execution_id,
+                    by,
+                    reason,
+                } => M::Cancel {
+                    execution_id,
+                    by,
+                    reason,
+                },
+            })
+        }
+    }
 }
 
 /// The envelope: `{"v": 1, ...message}`.
@@ -239,8 +408,53 @@ mod tests {
         for message in messages {
             let body = encode(&message);
             assert!(body.starts_with("{\"v\":1,"), "{body}");
+            let kind = format!("\"kind\":\"{}\"", message.kind());
+            assert!(body.contains(&kind), "{body} lacks {kind}");
             assert_eq!(decode(&body).unwrap(), message);
         }
+    }
+
+    #[test]
+    fn a_start_request_names_its_plan_once_and_misspelt_fields_are_refused() {
+        let stored = r#"{"v":1,"kind":"start_execution","plan_name":"billing","mode":"recovery","confirm":"RECOVERY","requested_by":"cli"}"#;
+        assert!(matches!(
+            decode(stored).unwrap(),
+            Message::StartExecution { plan: PlanSource::Stored { plan_name }, confirm: Some(c), .. }
+                if plan_name == "billing" && c == RECOVERY_CONFIRMATION
+        ));
+        let inline = Message::StartExecution {
+            execution_id: None,
+            plan: PlanSource::Inline {
+                plan: serde_json::from_str(
+                    r#"{"name":"p","protection_groups":{"g":{"servers":["s-00000000000000001"]}},
+                        "waves":[{"name":"w","groups":["g"]}]}"#,
+                )
+                .unwrap(),
+            },
+            mode: Mode::Drill,
+            confirm: None,
+            requested_by: "api".into(),
+        };
+        assert_eq!(decode(&encode(&inline)).unwrap(), inline);
+        let misspelt = stored.replace("\"confirm\"", "\"confrim\"");
+        assert!(
+            decode(&misspelt)
+                .unwrap_err()
+                .to_string()
+                .contains("confrim")
+        );
+        let both = stored.replace(
+            "\"plan_name\":\"billing\"",
+            "\"plan_name\":\"billing\",\"plan\":{}",
+        );
+        assert!(decode(&both).is_err());
+        let neither = stored.replace("\"plan_name\":\"billing\",", "");
+        assert!(
+            decode(&neither)
+                .unwrap_err()
+                .to_string()
+                .contains("missing the plan")
+        );
     }
 
     #[test]
@@ -250,7 +464,10 @@ mod tests {
             decode(future),
             Err(MessageError::UnsupportedVersion { found: 2 })
         ));
-        assert!(matches!(decode("not json"), Err(MessageError::Malformed(_))));
+        assert!(matches!(
+            decode("not json"),
+            Err(MessageError::Malformed(_))
+        ));
         let unknown = r#"{"v":1,"kind":"explode","execution_id":"e"}"#;
         assert!(decode(unknown).is_err());
     }

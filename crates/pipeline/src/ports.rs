@@ -19,7 +19,7 @@ use plan::{Plan, Target};
 use crate::message::{Message, QueueName};
 
 /// A failure of a port.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PortError {
     /// Worth retrying (network, throttling of a non-DRS service, a timeout...).
     #[error("{0}")]
@@ -92,8 +92,11 @@ pub enum Resolution {
 #[async_trait]
 pub trait Drs: Send + Sync {
     /// Resolves a wave's selectors in one target (all pages of `DescribeSourceServers`).
-    async fn resolve(&self, target: TargetRef<'_>, selection: &TargetSelection)
-    -> PortResult<Resolution>;
+    async fn resolve(
+        &self,
+        target: TargetRef<'_>,
+        selection: &TargetSelection,
+    ) -> PortResult<Resolution>;
     /// Carries out one `StartRecovery` command: tags the job with the request ID; for a
     /// `reissue`, first looks for a job carrying that tag; on `ConflictException`, finds the
     /// running job with `DescribeJobs` and answers `Rejected(Conflict { running_job })`.
@@ -103,8 +106,11 @@ pub trait Drs: Send + Sync {
         start: &StartRecovery,
     ) -> PortResult<StartAnswer>;
     /// One `DescribeJobs` call for up to 1000 jobs of one target.
-    async fn describe_jobs(&self, target: TargetRef<'_>, jobs: &[JobId])
-    -> PortResult<Vec<JobSnapshot>>;
+    async fn describe_jobs(
+        &self,
+        target: TargetRef<'_>,
+        jobs: &[JobId],
+    ) -> PortResult<Vec<JobSnapshot>>;
 }
 
 /// A DRS account and region, the scope of DRS quotas shared by all executions.
@@ -114,6 +120,22 @@ pub struct Scope {
     pub account_id: String,
     /// Region.
     pub region: String,
+}
+
+impl Scope {
+    /// The account and region of a plan target.
+    pub fn of(target: &Target) -> Self {
+        Self {
+            account_id: target.account_id.clone(),
+            region: target.region.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.account_id, self.region)
+    }
 }
 
 /// Who owns a DRS job (for launch-result events, which carry only the job ID).

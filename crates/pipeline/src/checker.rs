@@ -1,0 +1,115 @@
+//! The checker: looks at a wave's jobs with `DescribeJobs` when a delayed check comes due or
+//! DRS announces a launch result.
+//!
+//! Its queue carries [`Message::Check`], work forwarded by the other Lambdas
+//! ([`Message::Resume`]) and DRS "Source Server Launch Result" events from EventBridge.
+
+use engine::{Event, Execution, Observation, Token, Wake, WaveIndex};
+use tracing::{Instrument, info};
+
+use crate::deps::Deps;
+use crate::error::HandlerError;
+use crate::executor::{Executor, Stop};
+use crate::launch_event::{self, EventBody};
+use crate::message::{self, Message};
+use crate::role::Role;
+
+/// Handles one message of the check queue. `Ok` means acknowledge it (done, a duplicate, an
+/// event about a job that is not ours, or sent to the dead-letter queue with its reason);
+/// `Err` means fail the record.
+pub async fn handle_record(deps: &Deps, body: &str, message_id: &str) -> Result<(), HandlerError> {
+    let executor = Executor::new(deps, Role::Checker, message_id);
+    let outcome = handle(&executor, body).instrument(executor.span()).await;
+    executor.conclude(body, outcome).await
+}
+
+async fn handle(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
+    if launch_event::is_event(body) {
+        return launch_result(executor, body).await;
+    }
+    let message = message::decode(body).map_err(|e| Stop::Reject(e.to_string()))?;
+    match message {
+        Message::Check {
+            execution_id,
+            wave,
+            attempt,
+            token,
+        } => {
+            let executor = executor.for_execution(&execution_id);
+            let Some((state, version)) = executor.load(&execution_id).await? else {
+                return Ok(());
+            };
+            // Only the live check describes the jobs; a stale copy is decided with no news.
+            let jobs = if is_live_check(&state, wave, attempt, token) {
+                let ids = state.waves[wave].jobs_to_observe();
+                executor.describe(&state, wave, &ids).await?
+            } else {
+                Vec::new()
+            };
+            let event = Event::JobsObserved(Observation {
+                wave,
+                attempt,
+                wake: Wake::Check { token },
+                jobs,
+            });
+            executor.drive(state, version, event).await
+        }
+        Message::Resume {
+            execution_id,
+            wave,
+            attempt,
+        } => {
+            executor
+                .feed(&execution_id, Event::Resume { wave, attempt })
+                .await
+        }
+        other => Err(Stop::Reject(Role::Checker.refusal(&other))),
+    }
+}
+
+/// Whether `token` is the live check of the wave in progress.
+fn is_live_check(
+    state: &Execution,
+    wave: WaveIndex,
+    attempt: engine::Attempt,
+    token: Token,
+) -> bool {
+    !state.is_terminal()
+        && state.current_wave == wave
+        && state.waves.get(wave).is_some_and(|w| {
+            w.attempt == attempt && w.check.pending.is_some_and(|p| p.token == token)
+        })
+}
+
+async fn launch_result(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
+    let event = match launch_event::parse(body).map_err(|e| Stop::Reject(e.to_string()))? {
+        EventBody::Launch(event) => event,
+        EventBody::Ignored(why) => {
+            info!(%why, "event ignored");
+            return Ok(());
+        }
+    };
+    let owner = executor
+        .deps
+        .ledger
+        .owner(&event.job_id)
+        .await
+        .map_err(|e| {
+            HandlerError::from_port(executor.context(None), "looking up the job's owner", e)
+        })?;
+    let Some(owner) = owner else {
+        // Other DRS users share the account: their jobs are none of our business.
+        info!(job_id = %event.job_id, server_id = %event.server_id, "launch result for a job not started by this pipeline: ignored");
+        return Ok(());
+    };
+    info!(
+        job_id = %event.job_id,
+        server_id = %event.server_id,
+        wave = owner.wave,
+        result = ?event.result,
+        "launch result"
+    );
+    executor
+        .feed(&owner.execution_id, Event::LaunchResult(event))
+        .await
+}

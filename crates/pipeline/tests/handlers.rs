@@ -1,0 +1,782 @@
+//! The handlers through a fake cloud: messages delivered as SQS would, DRS jobs launching on
+//! the fake clock.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use engine::{
+    ActionPhase, Event, Execution, ExecutionStatus, Input, LaunchEvent, LaunchResult, LaunchStatus,
+    Limits, Mode, Notification, Rejection, WaveOutcome, WavePhase,
+};
+use pipeline::message::{self, Message, PlanSource, QueueName};
+use pipeline::ports::PortError;
+use pipeline::testing::FakeCloud;
+use pipeline::{Config, Record, Role, checker, launch_event, process_batch, starter};
+use plan::{Plan, ProtectionGroup, Wave};
+
+const MAX_DELIVERIES: usize = 2_000;
+
+fn sid(n: usize) -> String {
+    format!("s-{n:017x}")
+}
+
+/// Three waves: `db` (2 servers), `app` (3 servers: two jobs at 2 per job), `web` (2).
+fn three_waves() -> Plan {
+    let waves = [
+        ("db", vec![1, 2]),
+        ("app", vec![3, 4, 5]),
+        ("web", vec![6, 7]),
+    ];
+    let mut protection_groups = BTreeMap::new();
+    let mut plan_waves = Vec::new();
+    for (name, servers) in waves {
+        protection_groups.insert(
+            name.to_owned(),
+            ProtectionGroup {
+                target: None,
+                servers: servers.into_iter().map(sid).collect(),
+                tags: BTreeMap::new(),
+            },
+        );
+        plan_waves.push(Wave {
+            name: name.to_owned(),
+            groups: vec![name.to_owned()],
+            rto_minutes: None,
+            timeout_minutes: None,
+            pause_before: false,
+            optional_servers: Vec::new(),
+            pre_actions: Vec::new(),
+            post_actions: Vec::new(),
+        });
+    }
+    Plan {
+        name: "billing".to_owned(),
+        description: None,
+        rto_minutes: None,
+        defaults: plan::Defaults::default(),
+        targets: BTreeMap::new(),
+        protection_groups,
+        waves: plan_waves,
+    }
+}
+
+fn wave_servers(plan: &Plan, wave: usize) -> Vec<String> {
+    plan.waves[wave]
+        .groups
+        .iter()
+        .flat_map(|g| plan.protection_groups[g].servers.clone())
+        .collect()
+}
+
+fn all_servers(plan: &Plan) -> Vec<String> {
+    (0..plan.waves.len())
+        .flat_map(|w| wave_servers(plan, w))
+        .collect()
+}
+
+/// Small quotas, so that waves need several jobs and the budget matters.
+fn limits() -> Limits {
+    Limits {
+        servers_per_job: 2,
+        concurrent_jobs: 2,
+        servers_in_active_jobs: 4,
+    }
+}
+
+fn cloud_with(plan: &Plan) -> FakeCloud {
+    let cloud = FakeCloud::new(Config {
+        limits: limits(),
+        own_scope: FakeCloud::own_scope(),
+    });
+    cloud.plans.put(plan.clone());
+    cloud.add_plan_servers(plan);
+    cloud
+}
+
+fn start(execution_id: &str, plan: &Plan) -> Message {
+    Message::StartExecution {
+        execution_id: Some(execution_id.into()),
+        plan: PlanSource::Stored {
+            plan_name: plan.name.clone(),
+        },
+        mode: Mode::Drill,
+        confirm: None,
+        requested_by: "test".to_owned(),
+    }
+}
+
+fn outcomes(execution: &Execution) -> Vec<Option<WaveOutcome>> {
+    execution
+        .waves
+        .iter()
+        .map(|w| match w.phase {
+            WavePhase::Ended { outcome } => Some(outcome),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every server of the plan was launched by exactly one DRS job.
+fn assert_each_server_started_once(cloud: &FakeCloud, plan: &Plan) {
+    for server in all_servers(plan) {
+        assert_eq!(
+            cloud.drs.jobs_of_server(&server),
+            1,
+            "server {server} in jobs {:?}",
+            cloud.drs.jobs()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_three_wave_drill_runs_to_completed_with_and_without_launch_events() {
+    for launch_events in [true, false] {
+        let plan = three_waves();
+        let mut cloud = cloud_with(&plan);
+        cloud.delivery.launch_events = launch_events;
+        cloud.send(&start("exec-1", &plan));
+        cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+        let execution = cloud.execution("exec-1").unwrap();
+        assert_eq!(
+            execution.status,
+            ExecutionStatus::Completed,
+            "events {launch_events}"
+        );
+        assert_eq!(outcomes(&execution), vec![Some(WaveOutcome::Succeeded); 3]);
+        for wave in &execution.waves {
+            for server in &wave.servers {
+                assert_eq!(server.launch_status, LaunchStatus::Launched, "{server:?}");
+                assert!(server.recovery_instance_id.is_some(), "{server:?}");
+            }
+        }
+        assert_each_server_started_once(&cloud, &plan);
+        assert_eq!(
+            cloud.drs.jobs().len(),
+            4,
+            "1 + 2 + 1 jobs of at most 2 servers"
+        );
+        // Waves run in order: no job of a wave starts before every job of the previous one
+        // completed.
+        let jobs = cloud.drs.jobs();
+        for wave in 1..3 {
+            let previous_end = jobs
+                .iter()
+                .filter(|j| j.request.wave == wave - 1)
+                .map(|j| j.started_at.as_second() + pipeline::testing::FakeDrs::LAUNCH_SECONDS)
+                .max()
+                .unwrap();
+            let first_start = jobs
+                .iter()
+                .filter(|j| j.request.wave == wave)
+                .map(|j| j.started_at.as_second())
+                .min()
+                .unwrap();
+            assert!(first_start >= previous_end, "wave {wave} started early");
+        }
+        let scope = FakeCloud::own_scope();
+        assert_eq!(cloud.ledger.active_jobs(&scope), 0, "every claim released");
+        assert!(
+            cloud.ledger.peak_jobs(&scope) <= 2,
+            "the budget of 2 jobs held"
+        );
+        assert!(
+            cloud.executions.cleanup(&"exec-1".into()).is_some(),
+            "drill cleanup recorded"
+        );
+        let notifications: Vec<Notification> =
+            cloud.notifier.sent().into_iter().map(|(_, n)| n).collect();
+        assert!(matches!(
+            notifications.first(),
+            Some(Notification::ExecutionStarted { .. })
+        ));
+        assert_eq!(
+            notifications.last(),
+            Some(&Notification::ExecutionFinished {
+                status: ExecutionStatus::Completed
+            })
+        );
+        assert!(
+            cloud.queues.dead_letters().is_empty(),
+            "{:?}",
+            cloud.queues.dead_letters()
+        );
+        // Work is forwarded to its owner: the advancer hands the next wave's resolution to
+        // the starter.
+        let resumes = cloud
+            .queues
+            .sent()
+            .into_iter()
+            .filter(|m| matches!(m.message, Message::Resume { .. }))
+            .count();
+        assert!(resumes >= 2, "one resume per later wave, got {resumes}");
+    }
+}
+
+#[tokio::test]
+async fn every_message_delivered_twice_starts_no_server_twice() {
+    let plan = three_waves();
+    let mut cloud = cloud_with(&plan);
+    cloud.delivery.duplicate = true;
+    cloud.send(&start("exec-1", &plan));
+    let delivered = cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+    assert_eq!(cloud.drs.jobs().len(), 4);
+    let sent = cloud.queues.sent().len() + 1;
+    assert!(
+        delivered >= 2 * sent,
+        "{delivered} deliveries for {sent} messages"
+    );
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+}
+
+#[tokio::test]
+async fn a_lost_version_race_reloads_and_decides_again() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.executions.conflict_on_next_saves(3);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    assert_eq!(cloud.executions.conflicts(), 3);
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+}
+
+#[tokio::test]
+async fn a_concurrent_cancel_wins_over_the_wave_start_it_raced() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let at = jiff::Timestamp::from_second(pipeline::testing::FakeClock::START_SECOND).unwrap();
+    // The starter's first save (the wave's servers resolved) races with a cancel.
+    cloud
+        .executions
+        .write_concurrently_on_next_save(Box::new(move |execution| {
+            let cancel = Event::CancelRequested {
+                by: "alice".into(),
+                reason: "wrong plan".into(),
+            };
+            let input = Input::new(execution.id.clone(), cancel);
+            *execution = engine::decide(execution.clone(), input, at).unwrap().0;
+        }));
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    assert_eq!(cloud.executions.conflicts(), 1);
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Cancelled);
+    assert_eq!(cloud.drs.start_calls(), 0, "{:?}", cloud.drs.jobs());
+}
+
+#[tokio::test]
+async fn a_crash_after_drs_accepted_a_start_is_recovered_with_one_job_per_chunk() {
+    // With the adapter's tag lookup, and without it (the running job adopted after DRS's
+    // conflict).
+    for tag_lookup in [true, false] {
+        let plan = three_waves();
+        let cloud = cloud_with(&plan);
+        cloud.drs.set_tag_lookup(tag_lookup);
+        cloud.drs.accept_then_fail(1);
+        cloud.send(&start("exec-1", &plan));
+        cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+        let execution = cloud.execution("exec-1").unwrap();
+        assert_eq!(
+            execution.status,
+            ExecutionStatus::Completed,
+            "tag lookup {tag_lookup}"
+        );
+        assert_each_server_started_once(&cloud, &plan);
+        for wave in &execution.waves {
+            for chunk in &wave.chunks {
+                assert!(chunk.job_id().is_some(), "{chunk:?}");
+            }
+        }
+        let adopted = execution.waves[0].jobs.iter().any(|j| j.adopted);
+        assert_eq!(adopted, !tag_lookup, "{:?}", execution.waves[0].jobs);
+        assert!(
+            cloud.drs.start_calls() > cloud.drs.jobs().len(),
+            "the start was re-issued"
+        );
+        assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+        assert!(cloud.queues.dead_letters().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_unparseable_body_is_dead_lettered_and_the_rest_of_the_batch_processed() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let records = vec![
+        Record::new("m-1", "{not json"),
+        Record::new("m-2", message::encode(&start("exec-2", &plan))),
+        Record::new("m-3", r#"{"v":7,"kind":"check"}"#),
+    ];
+    let failed = process_batch(&cloud.deps, Role::Starter, &records).await;
+
+    assert!(failed.is_empty(), "{failed:?}");
+    let dead = cloud.queues.dead_letters();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!(
+        (dead[0].queue, dead[0].body.as_str()),
+        (QueueName::Start, "{not json")
+    );
+    assert!(
+        dead[0].reason.contains("not a pipeline message"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(dead[1].reason.contains("version 7"), "{}", dead[1].reason);
+    assert!(
+        cloud.execution("exec-2").is_some(),
+        "the valid record was processed"
+    );
+}
+
+#[tokio::test]
+async fn a_recovery_needs_its_confirmation() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let request = |id: &str, confirm: Option<&str>| Message::StartExecution {
+        execution_id: Some(id.into()),
+        plan: PlanSource::Stored {
+            plan_name: plan.name.clone(),
+        },
+        mode: Mode::Recovery,
+        confirm: confirm.map(str::to_owned),
+        requested_by: "test".to_owned(),
+    };
+    for (id, confirm) in [("exec-none", None), ("exec-yes", Some("yes"))] {
+        let body = message::encode(&request(id, confirm));
+        starter::handle_record(&cloud.deps, &body, id)
+            .await
+            .unwrap();
+    }
+    let dead = cloud.queues.dead_letters();
+    assert_eq!(dead.len(), 2);
+    assert!(
+        dead[0].reason.contains("\"confirm\": \"RECOVERY\""),
+        "{}",
+        dead[0].reason
+    );
+    assert!(dead[1].reason.contains("\"yes\""), "{}", dead[1].reason);
+    assert!(cloud.executions.all().is_empty(), "no execution created");
+
+    let body = message::encode(&request("exec-confirmed", Some("RECOVERY")));
+    starter::handle_record(&cloud.deps, &body, "m-3")
+        .await
+        .unwrap();
+    let execution = cloud.execution("exec-confirmed").unwrap();
+    assert_eq!(execution.mode, Mode::Recovery);
+    assert!(cloud.drs.jobs().iter().all(|j| !j.is_drill));
+    assert!(!cloud.drs.jobs().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_requests_are_dead_lettered_with_the_reason() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let mut broken = plan.clone();
+    broken.name = "Not A Name".to_owned();
+    let cases = [
+        (
+            Message::StartExecution {
+                execution_id: Some("e-1".into()),
+                plan: PlanSource::Stored {
+                    plan_name: "nope".into(),
+                },
+                mode: Mode::Drill,
+                confirm: None,
+                requested_by: "t".into(),
+            },
+            "plan `nope` is not stored",
+        ),
+        (
+            Message::StartExecution {
+                execution_id: Some("e-2".into()),
+                plan: PlanSource::Inline { plan: broken },
+                mode: Mode::Drill,
+                confirm: None,
+                requested_by: "t".into(),
+            },
+            "name",
+        ),
+        (
+            Message::Check {
+                execution_id: "e-3".into(),
+                wave: 0,
+                attempt: 1,
+                token: engine::Token(1),
+            },
+            "belongs on the check queue",
+        ),
+    ];
+    for (message, reason) in &cases {
+        starter::handle_record(&cloud.deps, &message::encode(message), "m")
+            .await
+            .unwrap();
+        let dead = cloud.queues.dead_letters();
+        let last = dead.last().unwrap();
+        assert!(last.reason.contains(reason), "{reason}: {}", last.reason);
+    }
+    assert_eq!(cloud.queues.dead_letters().len(), cases.len());
+    assert!(cloud.executions.all().is_empty());
+}
+
+#[tokio::test]
+async fn a_request_without_an_id_gets_one_from_its_message_and_a_redelivery_starts_nothing_new() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let message = Message::StartExecution {
+        execution_id: None,
+        plan: PlanSource::Stored {
+            plan_name: plan.name.clone(),
+        },
+        mode: Mode::Drill,
+        confirm: None,
+        requested_by: "schedule".to_owned(),
+    };
+    let record = Record::new("3f1c2a9e", message::encode(&message));
+    for _ in 0..2 {
+        let failed = process_batch(&cloud.deps, Role::Starter, std::slice::from_ref(&record)).await;
+        assert!(failed.is_empty());
+    }
+    let executions = cloud.executions.all();
+    assert_eq!(executions.len(), 1);
+    assert_eq!(executions[0].id.as_str(), "exec-3f1c2a9e");
+    assert_eq!(cloud.drs.jobs().len(), 1, "wave 0 is one job of 2 servers");
+}
+
+#[tokio::test]
+async fn a_transient_port_error_fails_only_its_record() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.executions.faults.fail_next(PortError::Transient(
+        "DynamoDB: ProvisionedThroughputExceeded".into(),
+    ));
+    let records = vec![
+        Record::new("m-a", message::encode(&start("exec-a", &plan))),
+        Record::new("m-b", message::encode(&start("exec-b", &plan))),
+    ];
+    let failed = process_batch(&cloud.deps, Role::Starter, &records).await;
+
+    assert_eq!(failed, vec!["m-a".to_owned()]);
+    assert!(cloud.execution("exec-a").is_none());
+    assert!(cloud.execution("exec-b").is_some());
+    assert!(cloud.queues.dead_letters().is_empty());
+    // SQS delivers it again: now it goes through.
+    let failed = process_batch(&cloud.deps, Role::Starter, &records[..1]).await;
+    assert!(failed.is_empty());
+    assert!(cloud.execution("exec-a").is_some());
+}
+
+#[tokio::test]
+async fn a_failing_drs_call_is_retried_by_sqs_until_it_succeeds() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud
+        .drs
+        .describe_faults
+        .fail_next_n(3, PortError::Transient("DescribeJobs: throttled".into()));
+    cloud
+        .drs
+        .start_faults
+        .fail_next(PortError::Transient("StartRecovery: timeout".into()));
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    assert_eq!(cloud.drs.describe_faults.pending(), 0);
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+}
+
+#[tokio::test]
+async fn an_exhausted_ledger_backs_off_and_completes_once_the_budget_frees() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let scope = FakeCloud::own_scope();
+    // Another execution holds the whole budget of 2 jobs.
+    cloud.ledger.occupy(&scope, 2, 1);
+    cloud.send(&start("exec-1", &plan));
+    let retry_sent = |cloud: &FakeCloud| {
+        cloud
+            .queues
+            .sent()
+            .iter()
+            .any(|m| matches!(m.message, Message::RetryStart { .. }))
+    };
+    cloud.run_until(MAX_DELIVERIES, retry_sent).await.unwrap();
+    assert!(cloud.drs.jobs().is_empty(), "nothing starts without budget");
+    assert!(cloud.ledger.exhausted_claims() > 0);
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Running);
+
+    cloud.clock.advance(60);
+    cloud.ledger.free_foreign();
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+    assert!(cloud.ledger.peak_jobs(&scope) <= 2);
+}
+
+#[tokio::test]
+async fn drs_rejections_back_off_and_the_claim_is_given_back() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.drs.reject_next(Rejection::Throttled {
+        retry_after_seconds: Some(5),
+    });
+    cloud.drs.reject_next(Rejection::QuotaExceeded);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+}
+
+#[tokio::test]
+async fn a_launch_event_for_a_job_that_is_not_ours_is_acknowledged_without_effect() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.drs.set_launch_seconds(None);
+    cloud.send(&start("exec-1", &plan));
+    cloud.deliver_due().await;
+    let version = cloud.executions.version(&"exec-1".into()).unwrap();
+    let describes = cloud.drs.describe_calls();
+
+    let event = LaunchEvent {
+        job_id: "drsjob-someone-else".into(),
+        server_id: "s-99999999999999999".into(),
+        result: LaunchResult::Succeeded,
+    };
+    let body = launch_event::to_json(&event, "111122223333", "us-east-1", true);
+    checker::handle_record(&cloud.deps, &body, "m-event")
+        .await
+        .unwrap();
+
+    assert_eq!(cloud.executions.version(&"exec-1".into()), Some(version));
+    assert_eq!(cloud.drs.describe_calls(), describes);
+    assert!(cloud.queues.dead_letters().is_empty());
+
+    // An event of one of our jobs leads to a DescribeJobs at once.
+    let job = cloud.drs.jobs()[0].clone();
+    let ours = LaunchEvent {
+        job_id: job.id.clone(),
+        server_id: job.servers[0].clone(),
+        result: LaunchResult::Succeeded,
+    };
+    let body = launch_event::to_json(&ours, "111122223333", "us-east-1", true);
+    checker::handle_record(&cloud.deps, &body, "m-event-2")
+        .await
+        .unwrap();
+    assert_eq!(cloud.drs.describe_calls(), describes + 1);
+}
+
+#[tokio::test]
+async fn messages_for_an_execution_that_is_gone_are_acknowledged() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let messages = [
+        (
+            Role::Checker,
+            Message::Check {
+                execution_id: "gone".into(),
+                wave: 0,
+                attempt: 1,
+                token: engine::Token(1),
+            },
+        ),
+        (
+            Role::Advancer,
+            Message::Advance {
+                execution_id: "gone".into(),
+                wave: 0,
+                attempt: 1,
+            },
+        ),
+        (
+            Role::Starter,
+            Message::Resume {
+                execution_id: "gone".into(),
+                wave: 0,
+                attempt: 1,
+            },
+        ),
+    ];
+    for (role, message) in messages {
+        let record = Record::new("m", message::encode(&message));
+        assert!(process_batch(&cloud.deps, role, &[record]).await.is_empty());
+    }
+    assert!(cloud.queues.dead_letters().is_empty());
+    assert!(cloud.queues.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_critical_failure_fails_the_execution_and_no_later_wave_starts() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let failing = sid(4);
+    cloud.drs.set_outcome(&failing, LaunchStatus::Failed);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(
+        outcomes(&execution),
+        vec![
+            Some(WaveOutcome::Succeeded),
+            Some(WaveOutcome::Failed),
+            None
+        ]
+    );
+    let wave_3: BTreeSet<String> = wave_servers(&plan, 2).into_iter().collect();
+    for job in cloud.drs.jobs() {
+        assert!(
+            job.servers.iter().all(|s| !wave_3.contains(s.as_str())),
+            "wave 3 server started in {job:?}"
+        );
+    }
+    assert!(cloud.notifier.sent().iter().any(|(_, n)| matches!(
+        n,
+        Notification::ServerFailed { critical: true, server, .. } if server.as_str() == failing
+    )));
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+}
+
+#[tokio::test]
+async fn approvals_and_actions_are_carried_out_by_the_advancer() {
+    let mut plan = three_waves();
+    let lambda = |name: &str| {
+        plan::Action::Lambda(plan::LambdaAction {
+            function_arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
+        })
+    };
+    plan.waves[0].pre_actions = vec![lambda("check-db")];
+    plan.waves[1].pause_before = true;
+    plan.waves[1].post_actions = vec![lambda("smoke")];
+    let cloud = cloud_with(&plan);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::AwaitingApproval);
+    // Asked for wave 1 only (perhaps more than once: a stale check re-issues what the wave
+    // waits on, and approval requests are idempotent).
+    let requested = cloud.approvals.requested();
+    assert!(!requested.is_empty());
+    assert!(
+        requested.iter().all(|r| *r == ("exec-1".into(), 1)),
+        "{requested:?}"
+    );
+    assert_eq!(cloud.drs.jobs().len(), 1, "only wave 0 ran");
+
+    cloud.send(&Message::Approve {
+        execution_id: "exec-1".into(),
+        wave: 1,
+        by: "alice".into(),
+    });
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    let runs: Vec<(usize, ActionPhase)> = cloud
+        .actions
+        .runs()
+        .iter()
+        .map(|r| (r.wave, r.phase))
+        .collect();
+    assert_eq!(runs, vec![(0, ActionPhase::Pre), (1, ActionPhase::Post)]);
+    assert_each_server_started_once(&cloud, &plan);
+}
+
+#[tokio::test]
+async fn failing_notifications_never_block_the_pipeline() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.notifier.faults.fail_next_n(
+        1_000,
+        PortError::Permanent("SNS: AuthorizationError".into()),
+    );
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    assert_eq!(
+        cloud.execution("exec-1").unwrap().status,
+        ExecutionStatus::Completed
+    );
+    assert!(cloud.notifier.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancel_stops_the_execution_and_gives_its_budget_back() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.drs.set_launch_seconds(None);
+    cloud.send(&start("exec-1", &plan));
+    cloud.deliver_due().await;
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 1);
+
+    cloud.send(&Message::Cancel {
+        execution_id: "exec-1".into(),
+        by: "alice".into(),
+        reason: "test over".into(),
+    });
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Cancelled);
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+    assert_eq!(cloud.drs.jobs().len(), 1);
+}
+
+#[test]
+fn handler_futures_can_run_on_a_multi_threaded_runtime() {
+    fn assert_send<T: Send>(_: &T) {}
+    let cloud = FakeCloud::default();
+    let records = [Record::new("m", "{}")];
+    let batch = process_batch(&cloud.deps, Role::Checker, &records);
+    assert_send(&batch);
+    let one = starter::handle_record(&cloud.deps, "{}", "m");
+    assert_send(&one);
+}
+
+#[tokio::test]
+async fn a_wave_past_its_timeout_times_the_execution_out_and_frees_its_budget() {
+    let mut plan = three_waves();
+    plan.waves[0].timeout_minutes = Some(3);
+    let cloud = cloud_with(&plan);
+    cloud.drs.set_launch_seconds(None);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::TimedOut);
+    assert_eq!(outcomes(&execution)[0], Some(WaveOutcome::TimedOut));
+    assert!(cloud.clock.elapsed_seconds() >= 180);
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+    assert_eq!(cloud.drs.jobs().len(), 1, "no later wave started");
+}
+
+#[tokio::test]
+async fn a_start_drs_refuses_as_invalid_fails_the_wave_and_gives_the_claim_back() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.drs.reject_next(Rejection::Validation {
+        message: "source server is not replicating".into(),
+    });
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert!(cloud.drs.jobs().is_empty());
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+}
