@@ -27,14 +27,15 @@ fmt-check:
 build:
 	$(CARGO) build --workspace --release --locked
 
-## bench: performance figures (never part of `make test`)
+## bench: performance figures (never part of `make test`); one line per benchmark
 bench:
-	$(CARGO) bench --workspace --locked
+	$(CARGO) bench --locked -p drs-sim --bench throughput
 
-## deps-python: boto3 and the AWS CLI, used by the conformance tests
+## deps-python: boto3 and the AWS CLI (conformance tests), moto (AWS emulator of the adapter and end-to-end tests)
 deps-python:
 	@$(PYTHON) -c "import boto3, botocore" 2>/dev/null || $(PYTHON) -m pip install --quiet boto3
 	@command -v aws >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet awscli
+	@command -v moto_server >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "moto[server]"
 
 clean:
 	$(CARGO) clean
