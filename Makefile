@@ -5,9 +5,16 @@ CARGO   ?= cargo
 PYTHON  ?= python3
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all test lint fmt fmt-check build bench deps-python clean
+.PHONY: all demo test lint fmt fmt-check build bench deps-python clean
 
 all: build
+
+## demo: the example three-wave drill through the whole pipeline on this machine (moto + drs-sim,
+## real queues, delays and tables), with live progress and the final report; stops everything it started
+demo: deps-python
+	$(CARGO) build --locked -p drsctl
+	$(CARGO) run --locked --quiet -p drsctl -- rehearse \
+		--plan examples/plans/billing.yaml --scenario examples/scenarios/three-tier.yaml
 
 ## test: formatting, lints and every test (unit, property, conformance, end-to-end)
 test: fmt-check lint deps-python

@@ -45,7 +45,11 @@ run_simple(host, port, serialized, threaded=True)
 "#;
 
 /// Stops the server when the watchdog's stdin closes (our end is dropped or we die).
-const WATCHDOG: &str = r#"log="$1"; shift
+// The watchdog ignores SIGINT/SIGQUIT: a Ctrl-C sent to the whole process group must not kill
+// it before it kills moto (moto, a background job of this shell, ignores SIGINT itself). It
+// stops moto when its stdin closes, i.e. when the owning process exits for any reason.
+const WATCHDOG: &str = r#"trap '' INT QUIT
+log="$1"; shift
 "$@" </dev/null >>"$log" 2>&1 &
 child=$!
 read -r _unused

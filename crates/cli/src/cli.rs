@@ -1,6 +1,6 @@
 //! The command line: `drsctl <group> <command> [args]`.
 //!
-//! Each group of commands (`plan` today; `rehearse`, `start`, `watch`... later) is one variant of
+//! Each group of commands (`plan`, `rehearse`; `start`, `watch`... later) is one variant of
 //! [`Command`] and one module under [`crate::commands`].
 
 use std::path::PathBuf;
@@ -23,6 +23,12 @@ enum Command {
     /// Work with recovery plan files.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Rehearse a plan on this machine: the whole pipeline (queues, delays, tables, the
+    /// Lambda handlers) against moto and drs-sim, with live progress and a final report.
+    ///
+    /// Exit status: 0 if the execution COMPLETED; 1 if it FAILED, TIMED_OUT, was CANCELLED,
+    /// stayed paused (--approve never) or could not run; 2 if the plan or scenario is invalid.
+    Rehearse(commands::rehearse::RehearseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +52,7 @@ impl Cli {
         match self.command {
             Command::Plan(PlanCommand::Validate { files }) => commands::plan::validate(&files),
             Command::Plan(PlanCommand::Schema) => commands::plan::schema(),
+            Command::Rehearse(args) => commands::rehearse::run(args),
         }
     }
 }

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// Everything was fine: exit 0.
     Success,
+    /// The command ran, but what it ran did not succeed (a rehearsed execution that did not
+    /// complete): exit 1.
+    Unsuccessful,
     /// A plan (or other input) was read but is invalid: exit 2.
     Invalid,
     /// A file could not be read or written: exit 1. Wins over `Invalid`, because the user
@@ -18,7 +21,7 @@ impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
         match outcome {
             Outcome::Success => ExitCode::SUCCESS,
-            Outcome::IoError => ExitCode::from(1),
+            Outcome::Unsuccessful | Outcome::IoError => ExitCode::from(1),
             Outcome::Invalid => ExitCode::from(2),
         }
     }

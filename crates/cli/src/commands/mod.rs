@@ -1,3 +1,4 @@
 //! One module per group of commands.
 
 pub mod plan;
+pub mod rehearse;
