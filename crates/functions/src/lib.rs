@@ -1,0 +1,27 @@
+//! The pipeline's Lambda functions (DESIGN.md §3): `starter`, `checker` and `advancer`,
+//! each a thin `main` (`src/bin/*.rs`) calling [`function::run`] with its [`pipeline::Role`].
+//!
+//! Each function, once per Lambda instance: installs JSON logs ([`telemetry`]), reads its
+//! configuration from environment variables ([`environment`], every missing or invalid
+//! variable named at once), builds the adapters ([`startup`]) — or reports why not to the
+//! Runtime API ([`init_error`]) —, then serves SQS batches: records in ([`sqs_event`]),
+//! [`pipeline::process_batch`], failed message IDs out as `batchItemFailures`.
+//!
+//! What this deployment does not do yet: pre- and post-wave actions fail with a message
+//! saying so ([`actions`]); approvals are requested on the notification topic with the
+//! message that approves ([`approvals`]).
+//!
+//! The environment contract and how to run the functions locally are in
+//! `crates/functions/README.md`; sample events in `events/`.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod actions;
+pub mod approvals;
+pub mod clock;
+pub mod environment;
+pub mod function;
+pub mod init_error;
+pub mod sqs_event;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,183 @@
+"""Each function's role allows every AWS call its code can make, and nothing more.
+
+The calls are derived from the Rust sources (code_calls.py: from the binary's `main` through
+the pipeline's role-specific paths into the adapters); see infra/README.md for the method.
+"""
+
+from __future__ import annotations
+
+import copy
+import unittest
+
+import iam
+import shared
+from code_calls import Reach, SdkCall, ShapeError
+from policy_check import UNSCOPED_ACTIONS, Deployment, broader, drs_requirements, missing
+from rust_source import Function
+
+
+def function_roles(deployment: Deployment) -> dict[str, str]:
+    return {f: deployment.role_logical_id(f) for f in deployment.functions()}
+
+
+class FunctionPolicies(unittest.TestCase):
+    def test_every_function_is_a_binary_of_the_functions_crate_with_its_own_role(self):
+        deployment = shared.deployment()
+        roles = function_roles(deployment)
+        self.assertEqual(len(set(roles.values())), len(roles), f"shared roles: {roles}")
+        binaries = {deployment.binary(f) for f in roles}
+        self.assertEqual(binaries, {"starter", "checker", "advancer"} | (binaries & {"api"}))
+
+    def test_each_role_allows_every_call_its_code_makes(self):
+        deployment = shared.deployment()
+        for function, role in function_roles(deployment).items():
+            with self.subTest(function=function):
+                requirements = deployment.requirements(function)
+                self.assertTrue(requirements)
+                self.assertEqual(missing(deployment.policy(role), requirements), [])
+
+    def test_each_role_allows_nothing_its_code_does_not_need(self):
+        deployment = shared.deployment()
+        for function, role in function_roles(deployment).items():
+            with self.subTest(function=function):
+                problems = broader(deployment.policy(role), deployment.requirements(function))
+                self.assertEqual(problems, [])
+
+    def test_the_derived_calls_are_the_ones_each_role_makes(self):
+        # Not the source of truth (the code is): a readable witness that the walk found the
+        # paths it must, and did not wander into another role's work.
+        workspace = shared.workspace()
+        actions = {b: {c.action for c in workspace.reach(b).calls}
+                   for b in ("starter", "checker", "advancer")}
+        self.assertTrue({"drs:StartRecovery", "drs:DescribeSourceServers",
+                         "drs:DescribeJobs", "dynamodb:TransactWriteItems",
+                         "sts:AssumeRole"} <= actions["starter"])
+        self.assertIn("drs:DescribeJobs", actions["checker"])
+        self.assertNotIn("drs:StartRecovery", actions["checker"])
+        self.assertNotIn("drs:DescribeSourceServers", actions["checker"])
+        self.assertFalse({a for a in actions["advancer"] if a.startswith("drs:")})
+        self.assertNotIn("sts:AssumeRole", actions["advancer"])
+        for binary in actions:
+            self.assertTrue({"sqs:SendMessage", "sns:Publish", "dynamodb:Query"}
+                            <= actions[binary], binary)
+
+    def test_unscoped_actions_are_the_ones_the_reference_gives_no_resource_type(self):
+        for action in sorted(UNSCOPED_ACTIONS):
+            with self.subTest(action=action):
+                self.assertTrue(iam.action_exists(action))
+                self.assertEqual(iam.resource_types(action), [])
+
+    def test_every_allowed_action_exists(self):
+        deployment = shared.deployment()
+        for function, role in function_roles(deployment).items():
+            for statement in deployment.policy(role):
+                for action in statement.actions:
+                    self.assertTrue(iam.action_exists(action), f"{role}: {action}")
+
+
+class TheDerivationFailsClosed(unittest.TestCase):
+    """Code the walk cannot follow, or a call it cannot map, stops the test."""
+
+    def test_a_port_reached_without_deps_is_refused(self):
+        body = "{ let ledger = &self.deps.ledger; ledger.release(&scope, &request); }"
+        function = Function("pipeline", "executor.rs", "sneaky", "Executor", None, body)
+        with self.assertRaises(ShapeError):
+            shared.workspace()._callees(function, body, Reach("starter", "Starter"))
+
+    def test_a_call_from_an_unmapped_module_is_refused(self):
+        deployment = shared.deployment()
+        reach = shared.workspace().reach("checker")
+        call = SdkCall("dynamodb", "GetItem", "aws-adapters", "dynamodb/audit.rs",
+                       "AuditTable::get", ".get_item()")
+        with self.assertRaisesRegex(AssertionError, "map aws-adapters/src/dynamodb/audit.rs"):
+            deployment.call_requirements(call, reach, "check")
+
+    def test_a_drs_call_without_known_dependent_actions_is_refused(self):
+        call = SdkCall("drs", "StartFailbackLaunch", "aws-adapters", "drs.rs",
+                       "DrsAdapter::failback", ".start_failback_launch()")
+        with self.assertRaisesRegex(AssertionError, "dependent actions of drs:StartFailbackLaunch"):
+            drs_requirements(call, "failback", "111122223333", "us-east-1")
+
+
+class ThePolicyCheckCanFail(unittest.TestCase):
+    """The checks above, run on copies of the template changed in memory."""
+
+    def changed(self, edit) -> Deployment:
+        template = copy.deepcopy(shared.deployment().sam)
+        edit(template["Resources"])
+        return Deployment(shared.workspace(), template)
+
+    @staticmethod
+    def statement(resources: dict, role: str, sid: str) -> dict:
+        for policy in resources[role]["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement.get("Sid") == sid:
+                    return statement
+        raise AssertionError(f"{role} has no statement {sid}")
+
+    def test_a_missing_action_is_reported(self):
+        def edit(resources):
+            statement = self.statement(resources, "CheckerRole", "Ledger")
+            statement["Action"].remove("dynamodb:UpdateItem")
+
+        deployment = self.changed(edit)
+        problems = missing(deployment.policy("CheckerRole"),
+                           deployment.requirements("CheckerFunction"))
+        self.assertTrue(any(p.startswith("dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:"
+                                         "111122223333:table/drs-orchestrator-ledger")
+                            for p in problems), problems)
+
+    def test_a_pass_through_action_missing_from_the_starter_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "StarterRole", "DrsLaunchEc2")["Action"].remove(
+                "ec2:DetachVolume")
+
+        deployment = self.changed(edit)
+        problems = missing(deployment.policy("StarterRole"),
+                           deployment.requirements("StarterFunction"))
+        self.assertTrue(any(p.startswith("ec2:DetachVolume") for p in problems), problems)
+
+    def test_an_unneeded_action_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "AdvancerRole", "Executions")["Action"].append(
+                "dynamodb:DeleteItem")
+
+        deployment = self.changed(edit)
+        problems = broader(deployment.policy("AdvancerRole"),
+                           deployment.requirements("AdvancerFunction"))
+        self.assertIn("Executions: dynamodb:DeleteItem is allowed but nothing needs it", problems)
+
+    def test_a_resource_wildcard_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "CheckerRole", "Executions")["Resource"] = "*"
+
+        deployment = self.changed(edit)
+        problems = broader(deployment.policy("CheckerRole"),
+                           deployment.requirements("CheckerFunction"))
+        self.assertTrue(any("dynamodb:GetItem on \"*\"" in p for p in problems), problems)
+
+    def test_a_pattern_reaching_another_region_is_reported(self):
+        def edit(resources):
+            statement = self.statement(resources, "StarterRole", "DrsStartRecovery")
+            statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:drs:*:${AWS::AccountId}:source-server/*"}
+
+        deployment = self.changed(edit)
+        problems = broader(deployment.policy("StarterRole"),
+                           deployment.requirements("StarterFunction"))
+        self.assertTrue(any("also reaches arn:aws:drs:eu-west-3:" in p for p in problems),
+                        problems)
+
+    def test_another_roles_work_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "CheckerRole", "DrsDescribeJobs")["Action"] = [
+                "drs:DescribeJobs", "drs:StartRecovery"]
+
+        deployment = self.changed(edit)
+        problems = broader(deployment.policy("CheckerRole"),
+                           deployment.requirements("CheckerFunction"))
+        self.assertIn("DrsDescribeJobs: drs:StartRecovery is allowed but nothing needs it",
+                      problems)
+
+
+if __name__ == "__main__":
+    unittest.main()
