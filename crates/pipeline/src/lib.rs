@@ -28,6 +28,7 @@ pub mod sqs;
 pub mod starter;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trigger;
 
 pub use deps::{Config, Deps};
 pub use error::{Context, HandlerError};

@@ -357,6 +357,12 @@ pub fn encode(message: &Message) -> String {
     serde_json::to_string(&envelope).unwrap_or_default()
 }
 
+/// Whether `body` is a JSON object carrying the envelope's version field `v` (a pipeline
+/// message, well-formed or not), as opposed to some other JSON such as an SNS trigger.
+pub fn has_envelope(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(body).is_ok_and(|value| value.get("v").is_some())
+}
+
 /// Parses a body written by [`encode`].
 pub fn decode(body: &str) -> Result<Message, MessageError> {
     #[derive(Deserialize)]

@@ -1,7 +1,8 @@
 //! The starter: starts executions, resolves waves' servers, starts their DRS jobs.
 //!
 //! Its queue carries execution requests ([`Message::StartExecution`]), start retries and
-//! work forwarded by the other Lambdas ([`Message::Resume`]).
+//! work forwarded by the other Lambdas ([`Message::Resume`]), and triggers published to the SNS
+//! trigger topic ([`crate::trigger`]).
 
 use engine::{Event, ExecutionId, ExecutionRequest, Mode};
 use plan::Plan;
@@ -12,6 +13,7 @@ use crate::error::HandlerError;
 use crate::executor::{Decided, Executor, Stop};
 use crate::message::{self, Message, PlanSource, RECOVERY_CONFIRMATION};
 use crate::role::Role;
+use crate::trigger;
 
 /// Handles one message of the start queue. `Ok` means acknowledge it (done, a duplicate, or
 /// sent to the dead-letter queue with its reason); `Err` means fail the record.
@@ -24,7 +26,14 @@ pub async fn handle_record(deps: &Deps, body: &str, message_id: &str) -> Result<
 }
 
 async fn handle(executor: &Executor<'_>, body: &str, message_id: &str) -> Result<(), Stop> {
-    let message = message::decode(body).map_err(|e| Stop::Reject(e.to_string()))?;
+    let message = match message::decode(body) {
+        Ok(message) => message,
+        // Not a pipeline message: it may be a trigger published to the SNS trigger topic.
+        Err(not_a_message) if !message::has_envelope(body) => trigger::parse(body)
+            .map_err(|not_a_trigger| Stop::Reject(format!("{not_a_message}; {not_a_trigger}")))?
+            .into_message(),
+        Err(error) => return Err(Stop::Reject(error.to_string())),
+    };
     match message {
         Message::StartExecution {
             execution_id,

@@ -339,6 +339,44 @@ async fn an_unparseable_body_is_dead_lettered_and_the_rest_of_the_batch_processe
 }
 
 #[tokio::test]
+async fn an_sns_trigger_starts_the_stored_plan_and_anything_else_is_refused() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    let records = vec![
+        Record::new("sns-1", r#"{"plan":"billing","mode":"drill"}"#),
+        Record::new("sns-2", r#"{"plan":"billing","mode":"drill","when":"now"}"#),
+        Record::new("sns-3", r#"{"plan":"no-such-plan","mode":"drill"}"#),
+    ];
+    let failed = process_batch(&cloud.deps, Role::Starter, &records).await;
+
+    assert!(failed.is_empty(), "{failed:?}");
+    let execution = cloud
+        .execution("exec-sns-1")
+        .expect("the trigger started an execution");
+    assert_eq!(execution.plan.name, "billing");
+    assert_eq!(execution.mode, Mode::Drill);
+    assert_eq!(execution.requested_by, pipeline::trigger::REQUESTED_BY);
+    assert!(!cloud.drs.jobs().is_empty(), "its first wave was started");
+    let dead = cloud.queues.dead_letters();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert!(
+        dead[0].reason.contains("a trigger is"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(
+        dead[1].reason.contains("no-such-plan"),
+        "{}",
+        dead[1].reason
+    );
+    assert_eq!(
+        cloud.executions.all().len(),
+        1,
+        "only the valid trigger started anything"
+    );
+}
+
+#[tokio::test]
 async fn a_recovery_needs_its_confirmation() {
     let plan = three_waves();
     let cloud = cloud_with(&plan);

@@ -1,0 +1,122 @@
+//! The SNS trigger: the short message people and tools publish to the trigger topic to start a
+//! drill, e.g. `{"plan":"billing","mode":"drill"}`.
+//!
+//! The trigger topic delivers to the start queue, raw (the body is the message) or wrapped in
+//! SNS's notification JSON (`{"Type":"Notification","Message":"…",…}`); both are accepted.
+//! Anything else is not a trigger: the starter rejects it with the reason (dead-letter queue).
+
+use engine::{ExecutionId, Mode};
+use serde::Deserialize;
+
+use crate::message::{Message, PlanSource};
+
+/// Who the execution says requested it, when the trigger names nobody.
+pub const REQUESTED_BY: &str = "sns-trigger";
+
+/// The trigger message.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// The name of a stored plan.
+    pub plan: String,
+    /// `drill` or `recovery`.
+    pub mode: Mode,
+    /// Must be `RECOVERY` for a recovery.
+    #[serde(default)]
+    pub confirm: Option<String>,
+    /// Optional: makes the trigger idempotent across publishes (same ID, one execution).
+    #[serde(default)]
+    pub execution_id: Option<ExecutionId>,
+    /// Optional: who asked (default [`REQUESTED_BY`]).
+    #[serde(default)]
+    pub requested_by: Option<String>,
+}
+
+impl Trigger {
+    /// The start request this trigger stands for.
+    pub fn into_message(self) -> Message {
+        Message::StartExecution {
+            execution_id: self.execution_id,
+            plan: PlanSource::Stored {
+                plan_name: self.plan,
+            },
+            mode: self.mode,
+            confirm: self.confirm,
+            requested_by: self.requested_by.unwrap_or_else(|| REQUESTED_BY.to_owned()),
+        }
+    }
+}
+
+/// SNS's notification wrapper (non-raw delivery): only the fields we read.
+#[derive(Debug, Deserialize)]
+struct Notification {
+    #[serde(rename = "Type")]
+    kind: String,
+    #[serde(rename = "Message")]
+    message: String,
+}
+
+/// Parses a trigger, raw or inside an SNS notification. The error says what a trigger is.
+pub fn parse(body: &str) -> Result<Trigger, String> {
+    let inner = match serde_json::from_str::<Notification>(body) {
+        Ok(notification) if notification.kind == "Notification" => notification.message,
+        _ => body.to_owned(),
+    };
+    serde_json::from_str::<Trigger>(&inner).map_err(|error| {
+        format!(
+            "not a trigger ({error}); a trigger is {{\"plan\": \"<stored plan name>\", \"mode\": \"drill\"|\"recovery\"}}, with \"confirm\": \"RECOVERY\" for a recovery and optionally \"execution_id\" and \"requested_by\""
+        )
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raw_trigger_becomes_a_start_request() {
+        let trigger = parse(r#"{"plan":"billing","mode":"drill"}"#).unwrap();
+        assert_eq!(
+            trigger.into_message(),
+            Message::StartExecution {
+                execution_id: None,
+                plan: PlanSource::Stored {
+                    plan_name: "billing".into()
+                },
+                mode: Mode::Drill,
+                confirm: None,
+                requested_by: REQUESTED_BY.into(),
+            }
+        );
+    }
+
+    #[test]
+    fn a_wrapped_trigger_is_read_from_the_notification() {
+        let body = serde_json::json!({
+            "Type": "Notification",
+            "MessageId": "5f1c",
+            "TopicArn": "arn:aws:sns:us-east-1:111122223333:drs-orchestrator-triggers",
+            "Message": r#"{"plan":"billing","mode":"recovery","confirm":"RECOVERY","requested_by":"ops"}"#,
+        })
+        .to_string();
+        let trigger = parse(&body).unwrap();
+        assert_eq!(trigger.plan, "billing");
+        assert_eq!(trigger.mode, Mode::Recovery);
+        assert_eq!(trigger.confirm.as_deref(), Some("RECOVERY"));
+        assert_eq!(trigger.requested_by.as_deref(), Some("ops"));
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_what_a_trigger_is() {
+        for body in [
+            r#"{"plan":"billing"}"#,
+            r#"{"plan":"billing","mode":"drill","extra":1}"#,
+            r#"{"plan":"billing","mode":"party"}"#,
+            "start billing please",
+        ] {
+            let error = parse(body).unwrap_err();
+            assert!(error.contains("a trigger is"), "{body}: {error}");
+        }
+    }
+}
