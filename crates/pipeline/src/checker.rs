@@ -5,7 +5,7 @@
 //! ([`Message::Resume`]) and DRS "Source Server Launch Result" events from EventBridge.
 
 use engine::{Event, Execution, Observation, Token, Wake, WaveIndex};
-use tracing::{Instrument, info};
+use tracing::{Instrument, info, warn};
 
 use crate::deps::Deps;
 use crate::error::HandlerError;
@@ -39,10 +39,33 @@ async fn handle(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
             let Some((state, version)) = executor.load(&execution_id).await? else {
                 return Ok(());
             };
+            if is_from_an_unsaved_decision(&state, wave, attempt, token) {
+                // Delayed messages are sent before the save that makes their token live; this
+                // one overtook its save (or the save failed and will be retried). Acknowledging
+                // it as stale would leave the chain with no message: let SQS deliver it again.
+                return Err(Stop::Fail(HandlerError::Transient {
+                    context: executor.context(Some(wave)),
+                    message: format!(
+                        "check token {} is newer than the saved state's: its save is not visible yet",
+                        token.0
+                    ),
+                }));
+            }
             // Only the live check describes the jobs; a stale copy is decided with no news.
             let jobs = if is_live_check(&state, wave, attempt, token) {
                 let ids = state.waves[wave].jobs_to_observe();
-                executor.describe(&state, wave, &ids).await?
+                match executor.describe(&state, wave, &ids).await {
+                    Ok(jobs) => jobs,
+                    // The live check must survive a failing DescribeJobs: failing the record
+                    // would have SQS redeliver it a few times and then dead-letter it, and
+                    // nothing would watch the wave any more. Deciding it with no news schedules
+                    // the next check at the plan's interval; the wave's deadline still bounds
+                    // how long this can go on.
+                    Err(error) => {
+                        warn!(%error, wave, "DescribeJobs failed: the wave is checked again at the next interval");
+                        Vec::new()
+                    }
+                }
             } else {
                 Vec::new()
             };
@@ -65,6 +88,21 @@ async fn handle(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
         }
         other => Err(Stop::Reject(Role::Checker.refusal(&other))),
     }
+}
+
+/// Whether `token` was handed out after the state we loaded was saved: a decision issued it,
+/// sent the message, and has not saved yet (or failed to).
+fn is_from_an_unsaved_decision(
+    state: &Execution,
+    wave: WaveIndex,
+    attempt: engine::Attempt,
+    token: Token,
+) -> bool {
+    !state.is_terminal()
+        && state
+            .waves
+            .get(wave)
+            .is_some_and(|w| w.attempt == attempt && token.0 > w.check.issued)
 }
 
 /// Whether `token` is the live check of the wave in progress.

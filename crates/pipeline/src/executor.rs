@@ -449,12 +449,16 @@ impl<'a> Executor<'a> {
                         .deps
                         .target(&state.plan, selection.target.as_deref())
                         .map_err(|e| self.permanent(Some(wave), e.to_string()))?;
-                    let answer = self
-                        .deps
-                        .drs
-                        .resolve(target, &selection)
-                        .await
-                        .map_err(|e| self.port_error(Some(wave), "resolving servers", e))?;
+                    let answer = match self.deps.drs.resolve(target, &selection).await {
+                        Ok(answer) => answer,
+                        // Access denied, a role that cannot be assumed...: retrying will not
+                        // help, and failing the record would leave the wave waiting for its
+                        // deadline with the reason only in the logs. Fail the wave with it.
+                        Err(PortError::Permanent(message)) => Resolution::Failed(message),
+                        Err(error) => {
+                            return Err(self.port_error(Some(wave), "resolving servers", error));
+                        }
+                    };
                     match answer {
                         Resolution::Servers(servers) => resolved.push(ResolvedTarget {
                             target: selection.target,

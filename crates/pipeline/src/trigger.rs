@@ -54,19 +54,30 @@ struct Notification {
     kind: String,
     #[serde(rename = "Message")]
     message: String,
+    #[serde(rename = "MessageId", default)]
+    message_id: Option<String>,
 }
 
 /// Parses a trigger, raw or inside an SNS notification. The error says what a trigger is.
 pub fn parse(body: &str) -> Result<Trigger, String> {
-    let inner = match serde_json::from_str::<Notification>(body) {
-        Ok(notification) if notification.kind == "Notification" => notification.message,
-        _ => body.to_owned(),
+    let (inner, sns_message_id) = match serde_json::from_str::<Notification>(body) {
+        Ok(notification) if notification.kind == "Notification" => {
+            (notification.message, notification.message_id)
+        }
+        _ => (body.to_owned(), None),
     };
-    serde_json::from_str::<Trigger>(&inner).map_err(|error| {
+    let mut trigger = serde_json::from_str::<Trigger>(&inner).map_err(|error| {
         format!(
             "not a trigger ({error}); a trigger is {{\"plan\": \"<stored plan name>\", \"mode\": \"drill\"|\"recovery\"}}, with \"confirm\": \"RECOVERY\" for a recovery and optionally \"execution_id\" and \"requested_by\""
         )
-    })
+    })?;
+    // SNS delivers at least once, and each delivery is a new SQS message: without an ID of
+    // its own, a wrapped trigger takes SNS's message ID, so one publish starts one execution.
+    // (Raw delivery carries no SNS message ID: give `execution_id` for that guarantee.)
+    if trigger.execution_id.is_none() {
+        trigger.execution_id = sns_message_id.map(|id| ExecutionId::new(format!("exec-sns-{id}")));
+    }
+    Ok(trigger)
 }
 
 #[cfg(test)]
@@ -105,6 +116,11 @@ mod tests {
         assert_eq!(trigger.mode, Mode::Recovery);
         assert_eq!(trigger.confirm.as_deref(), Some("RECOVERY"));
         assert_eq!(trigger.requested_by.as_deref(), Some("ops"));
+        assert_eq!(
+            trigger.execution_id,
+            Some(ExecutionId::new("exec-sns-5f1c")),
+            "a redelivered notification names the same execution"
+        );
     }
 
     #[test]

@@ -535,6 +535,79 @@ async fn a_failing_drs_call_is_retried_by_sqs_until_it_succeeds() {
 }
 
 #[tokio::test]
+async fn a_check_chain_survives_describe_jobs_failing_more_often_than_sqs_redelivers() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    // More failures in a row than the fake queue's `max_receives` (5): if a failing
+    // DescribeJobs failed the record, the live check would be dead-lettered and nothing would
+    // watch the wave any more.
+    cloud.drs.describe_faults.fail_next_n(
+        12,
+        PortError::Permanent("DescribeJobs: AccessDeniedException".into()),
+    );
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    assert_eq!(
+        cloud.drs.describe_faults.pending(),
+        0,
+        "every fault was hit"
+    );
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert!(
+        cloud.queues.dead_letters().is_empty(),
+        "{:?}",
+        cloud.queues.dead_letters()
+    );
+    assert_each_server_started_once(&cloud, &plan);
+}
+
+#[tokio::test]
+async fn a_check_that_overtakes_the_save_of_its_token_is_delivered_again_not_dropped() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.send(&start("exec-1", &plan));
+    cloud.deliver_due().await;
+    let execution = cloud.execution("exec-1").unwrap();
+    let wave = execution.current_wave;
+    let issued = execution.waves[wave].check.issued;
+    let early = Message::Check {
+        execution_id: "exec-1".into(),
+        wave,
+        attempt: execution.waves[wave].attempt,
+        token: engine::Token(issued + 1),
+    };
+    let result = checker::handle_record(&cloud.deps, &message::encode(&early), "m-early").await;
+
+    let error = result.expect_err("a check from an unsaved decision must be retried");
+    assert!(error.is_transient(), "{error}");
+    assert_eq!(
+        cloud.execution("exec-1").unwrap(),
+        execution,
+        "nothing changed"
+    );
+    assert!(cloud.queues.dead_letters().is_empty());
+}
+
+#[tokio::test]
+async fn a_permanent_resolution_error_fails_the_wave_with_its_reason() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.drs.resolve_faults.fail_next(PortError::Permanent(
+        "DescribeSourceServers: AccessDeniedException: not authorized".into(),
+    ));
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    let failure = format!("{:?}", execution.waves[0].failure);
+    assert!(failure.contains("AccessDeniedException"), "{failure}");
+    assert!(cloud.drs.jobs().is_empty(), "nothing was started");
+}
+
+#[tokio::test]
 async fn an_exhausted_ledger_backs_off_and_completes_once_the_budget_frees() {
     let plan = three_waves();
     let cloud = cloud_with(&plan);
