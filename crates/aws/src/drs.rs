@@ -3,6 +3,8 @@
 //! - `resolve` reads every page of `DescribeSourceServers`.
 //! - `start_recovery` tags the job with [`REQUEST_TAG`] (the engine's request ID) and
 //!   [`EXECUTION_TAG`]; a re-issued request first looks for a recent job carrying its tag.
+//!   A `ConflictException` adopts only the job carrying this request's tag; any other job
+//!   holding the servers makes it `Conflict { running_job: None }` (the engine backs off).
 //!   The SDK does not retry `StartRecovery`: throttling reaches the engine, which backs off.
 //! - `describe_jobs` is one `DescribeJobs` per 1000 jobs, all pages.
 
@@ -16,7 +18,7 @@ use aws_sdk_drs::config::retry::RetryConfig;
 use aws_sdk_drs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_drs::operation::start_recovery::StartRecoveryError;
 use aws_sdk_drs::types::{
-    DescribeJobsRequestFilters, Job, JobType, StartRecoveryRequestSourceServer,
+    DescribeJobsRequestFilters, InitiatedBy, Job, JobType, StartRecoveryRequestSourceServer,
 };
 use engine::{JobId, JobSnapshot, Rejection, ServerId, ServerSnapshot, StartRecovery};
 use jiff::Timestamp;
@@ -199,14 +201,9 @@ impl DrsAdapter {
     ) -> Result<Option<JobId>, StartAnswerOrError> {
         let wanted = start.request.to_string();
         let (jobs, error) = self.recent_jobs(client).await;
-        let found = jobs.into_iter().find(|job| {
-            is_launch(job)
-                && job
-                    .tags
-                    .as_ref()
-                    .and_then(|tags| tags.get(REQUEST_TAG))
-                    .is_some_and(|value| *value == wanted)
-        });
+        let found = jobs
+            .into_iter()
+            .find(|job| is_launch(job) && carries_request(job, &wanted));
         match (found, error) {
             (Some(job), _) => Ok(Some(JobId::new(job.job_id))),
             (None, None) => Ok(None),
@@ -228,41 +225,90 @@ impl DrsAdapter {
         }
     }
 
-    /// The running launch job holding most of `servers`, among the newest jobs.
-    async fn find_running_job(&self, client: &Client, servers: &[ServerId]) -> Option<JobId> {
-        let wanted: BTreeSet<&str> = servers.iter().map(ServerId::as_str).collect();
+    /// After a `ConflictException`: the job this very request already started (a crash between
+    /// `StartRecovery` and saving its answer), found by its [`REQUEST_TAG`] among the newest
+    /// jobs; `None` when the conflict is someone else's.
+    ///
+    /// Only our own job is adopted. A job someone else started (a console drill, another
+    /// execution, a real recovery while a drill runs, or the reverse) launches other servers
+    /// or the wrong kind of instance: adopting it would report the chunk's servers as started
+    /// by it while most of them are never started, or mix a drill with a recovery. Such a
+    /// conflict is answered `Conflict { running_job: None }`: the engine backs off and retries
+    /// until the blocking job has ended. The blocking jobs are logged with the servers they hold.
+    async fn find_own_conflicting_job(
+        &self,
+        client: &Client,
+        target: TargetRef<'_>,
+        start: &StartRecovery,
+    ) -> Option<JobId> {
+        let request = start.request.to_string();
+        let wanted: BTreeSet<&str> = start.servers.iter().map(ServerId::as_str).collect();
         let (jobs, error) = self.recent_jobs(client).await;
         if let Some(error) = error {
             tracing::warn!(
+                request = %request,
                 error = %sdk_error::describe(&error),
                 "DescribeJobs failed while looking for the job holding conflicting servers"
             );
         }
-        let mut best: Option<(usize, Job)> = None;
+        let mut blocking = Vec::new();
         for job in jobs {
+            if !is_launch(&job) {
+                continue;
+            }
+            if carries_request(&job, &request) {
+                if initiated_as(&job, start.is_drill) {
+                    return Some(JobId::new(job.job_id));
+                }
+                tracing::error!(
+                    request = %request,
+                    job = %job.job_id,
+                    initiated_by = ?job.initiated_by,
+                    is_drill = start.is_drill,
+                    "a job carries this request's tag but is of the other kind (drill/recovery): not adopted"
+                );
+                continue;
+            }
             let running = matches!(
                 job.status.as_ref().map(|s| s.as_str()),
                 Some("PENDING" | "STARTED")
             );
-            if !running || !is_launch(&job) {
+            if !running {
                 continue;
             }
-            let shared = job
+            let held: Vec<&str> = job
                 .participating_servers
                 .iter()
                 .flatten()
-                .filter(|s| {
-                    s.source_server_id
-                        .as_deref()
-                        .is_some_and(|id| wanted.contains(id))
-                })
-                .count();
-            // Newest first: a later job only wins with strictly more of the servers.
-            if shared > 0 && best.as_ref().is_none_or(|(count, _)| shared > *count) {
-                best = Some((shared, job));
+                .filter_map(|s| s.source_server_id.as_deref())
+                .filter(|id| wanted.contains(id))
+                .collect();
+            if !held.is_empty() {
+                blocking.push(format!(
+                    "{} ({}, {}) holds {}",
+                    job.job_id,
+                    job.initiated_by
+                        .as_ref()
+                        .map_or("initiator unknown", |i| i.as_str()),
+                    job.tags
+                        .as_ref()
+                        .and_then(|tags| tags.get(REQUEST_TAG))
+                        .map_or_else(|| "not ours".to_owned(), |r| format!("request {r}")),
+                    held.join(", ")
+                ));
             }
         }
-        best.map(|(_, job)| JobId::new(job.job_id))
+        tracing::warn!(
+            request = %request,
+            place = %place(target),
+            blocking = %if blocking.is_empty() {
+                "none found among the newest jobs".to_owned()
+            } else {
+                blocking.join("; ")
+            },
+            "StartRecovery conflicts with jobs that are not this request's: backing off"
+        );
+        None
     }
 
     async fn rejection(
@@ -288,7 +334,7 @@ impl DrsAdapter {
                 },
                 StartRecoveryError::ServiceQuotaExceededException(_) => Rejection::QuotaExceeded,
                 StartRecoveryError::ConflictException(_) => Rejection::Conflict {
-                    running_job: self.find_running_job(client, &start.servers).await,
+                    running_job: self.find_own_conflicting_job(client, target, start).await,
                 },
                 StartRecoveryError::UninitializedAccountException(e) => Rejection::Validation {
                     message: format!(
@@ -497,6 +543,25 @@ fn is_launch(job: &Job) -> bool {
     // A job without a type is treated as a launch: only TERMINATE/CREATE_CONVERTED_SNAPSHOT
     // jobs must never be adopted or matched.
     job.r#type.as_ref().is_none_or(|t| *t == JobType::Launch)
+}
+
+/// Whether `job` is tagged with the request ID `request`.
+fn carries_request(job: &Job, request: &str) -> bool {
+    job.tags
+        .as_ref()
+        .and_then(|tags| tags.get(REQUEST_TAG))
+        .is_some_and(|value| value == request)
+}
+
+/// Whether `job` was started as a drill when `is_drill`, as a recovery otherwise. A job without
+/// `initiatedBy` is given the benefit of the doubt (its tag already names our request).
+fn initiated_as(job: &Job, is_drill: bool) -> bool {
+    match &job.initiated_by {
+        None => true,
+        Some(InitiatedBy::StartDrill) => is_drill,
+        Some(InitiatedBy::StartRecovery) => !is_drill,
+        Some(_) => false,
+    }
 }
 
 fn parse_time(text: &str) -> Option<Timestamp> {

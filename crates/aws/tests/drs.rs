@@ -280,45 +280,89 @@ async fn a_reissued_request_finds_its_tagged_job() {
 }
 
 #[tokio::test]
-async fn a_conflict_adopts_the_running_job() {
+async fn a_conflict_adopts_only_the_job_tagged_with_this_request() {
     let sim = basic_sim("").await;
     let drs = adapter(&sim).await;
-    let running = started(
-        drs.start_recovery(
-            OWN,
-            &start(
-                "exec-a",
-                0,
-                &["s-00000000000000001", "s-00000000000000002"],
-                false,
-            ),
-        )
-        .await
-        .unwrap(),
+    let request = start(
+        "exec-a",
+        0,
+        &["s-00000000000000001", "s-00000000000000002"],
+        false,
     );
-    // A newer job with one of the servers is not the one holding most of them.
+    let ours = started(drs.start_recovery(OWN, &request).await.unwrap());
+    // A newer job of another execution holding another server is never taken for ours.
     started(
         drs.start_recovery(OWN, &start("exec-c", 0, &["s-00000000000000003"], false))
             .await
             .unwrap(),
     );
-    let answer = drs
-        .start_recovery(
-            OWN,
-            &start(
-                "exec-b",
-                0,
-                &["s-00000000000000001", "s-00000000000000002"],
-                false,
-            ),
-        )
-        .await
-        .unwrap();
+    // The same request again (its first answer was lost with a crashed Lambda): DRS answers
+    // with a conflict, and the job carrying the request's tag is ours.
+    let answer = drs.start_recovery(OWN, &request).await.unwrap();
     assert_eq!(
         answer,
         StartAnswer::Rejected(Rejection::Conflict {
-            running_job: Some(running)
+            running_job: Some(ours)
         })
+    );
+    assert_eq!(requests(&sim, "StartRecovery"), 3);
+}
+
+#[tokio::test]
+async fn a_conflict_with_someone_elses_job_is_never_adopted() {
+    let sim = basic_sim("").await;
+    let drs = adapter(&sim).await;
+    // A one-server console drill (another execution, here) on one server of the chunk.
+    started(
+        drs.start_recovery(OWN, &start("exec-x", 0, &["s-00000000000000001"], false))
+            .await
+            .unwrap(),
+    );
+    let chunk = start(
+        "exec-b",
+        0,
+        &[
+            "s-00000000000000001",
+            "s-00000000000000002",
+            "s-00000000000000003",
+        ],
+        false,
+    );
+    for reissue in [false, true] {
+        let answer = drs
+            .start_recovery(
+                OWN,
+                &StartRecovery {
+                    reissue,
+                    ..chunk.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            StartAnswer::Rejected(Rejection::Conflict { running_job: None }),
+            "reissue {reissue}: a foreign job was adopted"
+        );
+    }
+    let jobs = sim.control().jobs();
+    assert_eq!(
+        jobs["jobs"].as_array().unwrap().len(),
+        1,
+        "no job started for the chunk: {jobs}"
+    );
+
+    // A real recovery while a drill of the same request runs (the tag matches, the kind does
+    // not): not adopted either.
+    let drill = start("exec-k", 0, &["s-00000000000000004"], false);
+    started(drs.start_recovery(OWN, &drill).await.unwrap());
+    let recovery = StartRecovery {
+        is_drill: false,
+        ..drill
+    };
+    assert_eq!(
+        drs.start_recovery(OWN, &recovery).await.unwrap(),
+        StartAnswer::Rejected(Rejection::Conflict { running_job: None })
     );
 }
 

@@ -557,6 +557,60 @@ async fn jobs_are_recorded_with_their_owner() {
 }
 
 #[tokio::test]
+async fn a_jobs_owner_is_never_taken_over_by_another_execution() {
+    let (resources, config) = tables().await;
+    let ledger = LedgerTable::new(config.dynamodb(), &resources.ledger.name);
+    let job = JobId::new("drsjob-0123456789abcdef2");
+    let first = self::request("exec-first", 0);
+    let owner = JobOwner {
+        execution_id: "exec-first".into(),
+        wave: 1,
+    };
+    ledger
+        .claim(&scope(), &first, 2, &Limits::default())
+        .await
+        .unwrap();
+    ledger
+        .record_job(&scope(), &first, &job, &owner)
+        .await
+        .unwrap();
+
+    // Another execution recording the same job (it adopted it) keeps the first owner, but its
+    // own claim learns the job.
+    let second = self::request("exec-second", 0);
+    ledger
+        .claim(&scope(), &second, 2, &Limits::default())
+        .await
+        .unwrap();
+    let intruder = JobOwner {
+        execution_id: "exec-second".into(),
+        wave: 0,
+    };
+    ledger
+        .record_job(&scope(), &second, &job, &intruder)
+        .await
+        .unwrap();
+    assert_eq!(ledger.owner(&job).await.unwrap(), Some(owner.clone()));
+    let record = ledger
+        .claim_record(&scope(), &second)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.job_id, Some(job.clone()));
+
+    // The owning execution itself may record it again (a later wave, a retry).
+    let again = JobOwner {
+        execution_id: "exec-first".into(),
+        wave: 2,
+    };
+    ledger
+        .record_job(&scope(), &first, &job, &again)
+        .await
+        .unwrap();
+    assert_eq!(ledger.owner(&job).await.unwrap(), Some(again));
+}
+
+#[tokio::test]
 async fn a_missing_table_is_a_permanent_error_naming_it() {
     let config = config(None).await;
     let table = PlanTable::new(config.dynamodb(), "no-such-table-here");

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::ActionPhase;
 use crate::delay::DelaySeconds;
 use crate::drs::LaunchStatus;
-use crate::execution::{ExecutionStatus, Mode, WaveOutcome};
+use crate::execution::{ExecutionStatus, Mode, SkippedServer, WaveOutcome};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
 use crate::input::Wake;
 
@@ -163,6 +163,16 @@ pub enum Notification {
         wave: WaveIndex,
         /// Its name.
         name: String,
+    },
+    /// A wave's groups selected servers an earlier wave already has: they are left out of
+    /// this wave (the plan's selections overlap and should be fixed).
+    ServersSkipped {
+        /// The wave.
+        wave: WaveIndex,
+        /// Its name.
+        name: String,
+        /// The servers left out, sorted by ID.
+        servers: Vec<SkippedServer>,
     },
     /// A server failed to launch.
     ServerFailed {

@@ -179,6 +179,12 @@ pub enum WaveFailure {
     },
     /// The groups resolved to no source server at all.
     NoServers,
+    /// Every server the groups resolved to belongs to an earlier wave (see
+    /// [`SkippedServer`]): the wave has nothing of its own to launch.
+    OnlyEarlierWavesServers {
+        /// The servers, sorted.
+        servers: Vec<ServerId>,
+    },
     /// DRS rejected a `StartRecovery` request as invalid.
     StartRejected {
         /// The rejected chunk.
@@ -211,6 +217,14 @@ impl fmt::Display for WaveFailure {
                 write!(f, "the wave's servers could not be resolved: {message}")
             }
             Self::NoServers => f.write_str("the wave's groups match no source server"),
+            Self::OnlyEarlierWavesServers { servers } => {
+                let servers: Vec<&str> = servers.iter().map(ServerId::as_str).collect();
+                write!(
+                    f,
+                    "every server the wave's groups select belongs to an earlier wave: {}",
+                    servers.join(", ")
+                )
+            }
             Self::StartRejected { chunk, message } => {
                 write!(f, "DRS rejected the start of chunk {chunk}: {message}")
             }
@@ -265,6 +279,9 @@ pub struct WaveState {
     /// Its servers, sorted by ID.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<ServerState>,
+    /// Servers its groups selected that an earlier wave owns, sorted by ID: not started again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_servers: Vec<SkippedServer>,
     /// Its `StartRecovery` requests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chunks: Vec<Chunk>,
@@ -322,6 +339,23 @@ pub struct ServerState {
     pub failure: Option<String>,
 }
 
+/// A server a wave's groups selected although an earlier wave of the execution already has it
+/// (typically a tag selection overlapping an earlier wave's servers).
+///
+/// The earlier wave owns it and the later wave leaves it out: starting it again would make DRS
+/// launch a new instance for it, replacing (in a recovery: a second production copy of) the one
+/// the earlier wave launched and the later waves were ordered to depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedServer {
+    /// The source server.
+    pub id: ServerId,
+    /// Its plan target; `None` is the orchestrator's own account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The earlier wave that has it.
+    pub owner_wave: WaveIndex,
+}
+
 /// One DRS job of a wave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -363,6 +397,7 @@ impl WaveState {
             failure: None,
             actions: Vec::new(),
             servers: Vec::new(),
+            skipped_servers: Vec::new(),
             chunks: Vec::new(),
             jobs: Vec::new(),
             check: Timer::default(),

@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::chunk::{self, Chunk, ChunkState};
-use crate::command::{Command, StartRecovery, TargetSelection};
+use crate::command::{Command, Notification, StartRecovery, TargetSelection};
 use crate::decide::{Disposition, Step};
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::error::EngineError;
-use crate::execution::{Execution, JobRecord, ServerState, WaveFailure, WavePhase};
+use crate::execution::{Execution, JobRecord, ServerState, SkippedServer, WaveFailure, WavePhase};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
 use crate::input::{Rejection, ResolvedTarget};
 
@@ -114,6 +114,35 @@ impl Step {
         }
     }
 
+    /// The servers earlier waves of the execution have, by target, with the wave that has
+    /// each.
+    fn earlier_waves_servers(
+        &self,
+        wave: WaveIndex,
+    ) -> BTreeMap<(Option<String>, ServerId), WaveIndex> {
+        let mut owners = BTreeMap::new();
+        for (index, earlier) in self.exec.waves.iter().enumerate().take(wave) {
+            for server in &earlier.servers {
+                owners
+                    .entry((server.target.clone(), server.id.clone()))
+                    .or_insert(index);
+            }
+        }
+        owners
+    }
+
+    /// Takes wave `wave`'s resolved servers and starts its launch.
+    ///
+    /// A server an earlier wave of the execution already has (same ID, same target) is left
+    /// out, recorded in the wave's `skipped_servers` and announced with
+    /// [`Notification::ServersSkipped`]; the wave launches the rest. The earlier wave owns it:
+    /// DRS would answer a second start with a new recovery instance replacing the one the
+    /// earlier wave launched (and its post-actions configured, and later waves were ordered
+    /// after), and in a recovery the overlap is a plan ambiguity (a tag selection also matching
+    /// an earlier wave's server), not a request to launch it twice. Failing the wave instead
+    /// would stop a real recovery halfway over what is only a plan's untidiness. A wave left with
+    /// nothing of its own fails before any start, like a wave whose groups match no server
+    /// ([`WaveFailure::OnlyEarlierWavesServers`]).
     pub(crate) fn servers_resolved(
         &mut self,
         wave: WaveIndex,
@@ -128,13 +157,24 @@ impl Step {
             .iter()
             .map(String::as_str)
             .collect();
+        let owners = self.earlier_waves_servers(wave);
         let mut by_target: BTreeMap<Option<String>, Vec<ServerId>> = BTreeMap::new();
+        let mut skipped: Vec<SkippedServer> = Vec::new();
         for resolved in targets {
-            by_target
-                .entry(resolved.target)
-                .or_default()
-                .extend(resolved.servers);
+            let kept = by_target.entry(resolved.target.clone()).or_default();
+            for id in resolved.servers {
+                match owners.get(&(resolved.target.clone(), id.clone())) {
+                    Some(&owner_wave) => skipped.push(SkippedServer {
+                        id,
+                        target: resolved.target.clone(),
+                        owner_wave,
+                    }),
+                    None => kept.push(id),
+                }
+            }
         }
+        by_target.retain(|_, servers| !servers.is_empty());
+        skipped.sort_by(|a, b| a.id.cmp(&b.id));
         let by_target: Vec<(Option<String>, Vec<ServerId>)> = by_target
             .into_iter()
             .map(|(target, mut servers)| {
@@ -167,8 +207,25 @@ impl Step {
         state.phase = WavePhase::Launching;
         state.servers = servers;
         state.chunks = chunks;
-        if state.chunks.is_empty() {
-            self.fail_launch(WaveFailure::NoServers);
+        state.skipped_servers = skipped.clone();
+        let name = state.name.clone();
+        let nothing_left = state.chunks.is_empty();
+        if !skipped.is_empty() {
+            self.notify(Notification::ServersSkipped {
+                wave,
+                name,
+                servers: skipped.clone(),
+            });
+        }
+        if nothing_left {
+            let failure = if skipped.is_empty() {
+                WaveFailure::NoServers
+            } else {
+                WaveFailure::OnlyEarlierWavesServers {
+                    servers: skipped.into_iter().map(|server| server.id).collect(),
+                }
+            };
+            self.fail_launch(failure);
             self.end_launch();
         } else {
             self.fill_budget();

@@ -139,8 +139,8 @@ pub use delay::DelaySeconds;
 pub use drs::{JobStatus, LaunchStatus};
 pub use error::EngineError;
 pub use execution::{
-    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, Mode, ServerState, WaveFailure,
-    WaveOutcome, WavePhase, WaveState,
+    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, Mode, ServerState,
+    SkippedServer, WaveFailure, WaveOutcome, WavePhase, WaveState,
 };
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};
 pub use input::{

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::drs::LaunchStatus;
 use crate::execution::{
-    Cancellation, Execution, ExecutionStatus, Mode, ServerState, WaveOutcome, WavePhase, WaveState,
+    Cancellation, Execution, ExecutionStatus, Mode, ServerState, SkippedServer, WaveOutcome,
+    WavePhase, WaveState,
 };
 use crate::id::{Attempt, ExecutionId, JobId, ServerId, WaveIndex};
 
@@ -76,6 +77,9 @@ pub struct WaveReport {
     pub job_ids: Vec<JobId>,
     /// Its servers, sorted by ID.
     pub servers: Vec<ServerReport>,
+    /// Servers its groups selected that an earlier wave has: left out of this wave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_servers: Vec<SkippedServer>,
 }
 
 /// A wave's status in a report.
@@ -271,6 +275,7 @@ fn wave_report(execution: &Execution, index: WaveIndex, wave: &WaveState) -> Wav
             .iter()
             .map(|server| server_report(server, launch_over))
             .collect(),
+        skipped_servers: wave.skipped_servers.clone(),
     }
 }
 

@@ -52,6 +52,8 @@ struct Behaviour {
     crash: u32,
     action_fails: u32,
     resolution_fails: u32,
+    /// A later wave's selection (its tags) also matches servers of earlier waves.
+    overlapping_selection: u32,
     cancel_at: Option<i64>,
     foreign_jobs: bool,
 }
@@ -113,7 +115,13 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
             chance(500),
             chance(300),
         ),
-        (chance(500), chance(100), chance(50), chance(20)),
+        (
+            chance(500),
+            chance(100),
+            chance(50),
+            chance(20),
+            chance(1000),
+        ),
         prop::option::weighted(0.2, 0i64..=3_600),
         prop::bool::weighted(0.2),
     )
@@ -127,7 +135,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
                     conflict_job_unknown,
                     duplicated,
                 ),
-                (event_dropped, crash, action_fails, resolution_fails),
+                (event_dropped, crash, action_fails, resolution_fails, overlapping_selection),
                 cancel_at,
                 foreign_jobs,
             )| Behaviour {
@@ -141,6 +149,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
                 crash,
                 action_fails,
                 resolution_fails,
+                overlapping_selection,
                 cancel_at,
                 foreign_jobs,
             },
@@ -653,11 +662,23 @@ impl Sim {
                         message: "unknown server".into(),
                     }
                 } else {
-                    let servers = self.plan.protection_groups[&format!("g{wave}")]
+                    let mut servers: Vec<ServerId> = self.plan.protection_groups
+                        [&format!("g{wave}")]
                         .servers
                         .iter()
                         .map(|s| ServerId::new(s.as_str()))
                         .collect();
+                    let overlap = self.scenario.behaviour.overlapping_selection;
+                    if wave > 0 && overlap > 0 {
+                        // A tag selection also matching some of the earlier waves' servers.
+                        for earlier in 0..wave {
+                            for id in &self.plan.protection_groups[&format!("g{earlier}")].servers {
+                                if self.rng.chance(overlap) {
+                                    servers.push(ServerId::new(id.as_str()));
+                                }
+                            }
+                        }
+                    }
                     let targets = vec![ResolvedTarget {
                         target: None,
                         servers,
@@ -885,6 +906,20 @@ impl Sim {
         let requested: BTreeSet<&ServerId> = start.servers.iter().collect();
         for job in &self.jobs {
             let Some(tag) = &job.tag else { continue };
+            if tag.wave < start.request.wave {
+                let again: Vec<&ServerId> = job
+                    .servers
+                    .iter()
+                    .map(|s| &s.id)
+                    .filter(|id| requested.contains(id))
+                    .collect();
+                prop_assert!(
+                    again.is_empty(),
+                    "servers {again:?} of wave {} started again by wave {}",
+                    tag.wave,
+                    start.request.wave
+                );
+            }
             if (tag.wave, tag.attempt) != (start.request.wave, start.request.attempt) {
                 continue;
             }
@@ -1119,7 +1154,7 @@ fn the_simulation_covers_every_outcome_and_recovery_path() {
 
     let mut runner = TestRunner::deterministic();
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut adopted, mut reissued, mut retried) = (0, 0, 0);
+    let (mut adopted, mut reissued, mut retried, mut skipped) = (0, 0, 0, 0);
     let runs = 200;
     for _ in 0..runs {
         let scenario = scenario().new_tree(&mut runner).unwrap().current();
@@ -1131,6 +1166,7 @@ fn the_simulation_covers_every_outcome_and_recovery_path() {
         reissued +=
             usize::from(commands().any(|c| matches!(c, Command::StartRecovery(s) if s.reissue)));
         retried += usize::from(commands().any(|c| matches!(c, Command::ScheduleRetry { .. })));
+        skipped += usize::from(state.waves.iter().any(|w| !w.skipped_servers.is_empty()));
     }
     for status in ["COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"] {
         let count = statuses.get(status).copied().unwrap_or(0);
@@ -1143,8 +1179,12 @@ fn the_simulation_covers_every_outcome_and_recovery_path() {
         ("adoption", adopted),
         ("re-issue", reissued),
         ("retry", retried),
+        ("overlapping selection", skipped),
     ] {
         assert!(count >= runs / 50, "{path}: {count} of {runs} runs");
     }
-    eprintln!("{statuses:?}, adopted {adopted}, re-issued {reissued}, retried {retried}");
+    eprintln!(
+        "{statuses:?}, adopted {adopted}, re-issued {reissued}, retried {retried}, \
+         skipped {skipped}"
+    );
 }

@@ -98,8 +98,10 @@ pub trait Drs: Send + Sync {
         selection: &TargetSelection,
     ) -> PortResult<Resolution>;
     /// Carries out one `StartRecovery` command: tags the job with the request ID; for a
-    /// `reissue`, first looks for a job carrying that tag; on `ConflictException`, finds the
-    /// running job with `DescribeJobs` and answers `Rejected(Conflict { running_job })`.
+    /// `reissue`, first looks for a job carrying that tag; on `ConflictException`, looks with
+    /// `DescribeJobs` for a running job tagged with this request (a start that reached DRS
+    /// before a crash) and answers `Rejected(Conflict { running_job: Some(job) })` to adopt it;
+    /// any other conflicting job (someone else's) is `Conflict { running_job: None }`: back off.
     async fn start_recovery(
         &self,
         target: TargetRef<'_>,

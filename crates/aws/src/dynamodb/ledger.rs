@@ -4,7 +4,8 @@
 //! Items (partition `scope`, sort `entry`):
 //! - `ACCOUNT#REGION` / `BUDGET`: `active_jobs`, `active_servers`.
 //! - `ACCOUNT#REGION` / `REQ#<request>`: one claim: `servers`, `active`, `job_id` once known.
-//! - `JOB#<job>` / `OWNER`: `execution_id`, `wave`.
+//! - `JOB#<job>` / `OWNER`: `execution_id`, `wave`; written once per execution (never taken
+//!   over by another execution).
 //!
 //! A claim is one transaction: the budget's conditional increment and the claim's
 //! conditional put. A claim already active is granted again without counting twice; a
@@ -295,15 +296,44 @@ impl JobLedger for LedgerTable {
         if let Some(expires) = self.expires_at() {
             owner_item = owner_item.item(EXPIRES_AT, n(expires));
         }
+        // A job is owned by the execution that recorded it first: another execution must not
+        // take its events (its ledger claim and its DRS events would go astray).
         let owner_item = owner_item
+            .condition_expression("attribute_not_exists(#sk) OR execution_id = :execution")
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":execution", s(owner.execution_id.as_str()))
             .build()
             .map_err(|e| PortError::Permanent(format!("ledger record request: {e}")))?;
         let items = vec![
-            TransactWriteItem::builder().update(claim).build(),
+            TransactWriteItem::builder().update(claim.clone()).build(),
             TransactWriteItem::builder().put(owner_item).build(),
         ];
-        match self
+        let Some(cancellation) = self
             .transact("TransactWriteItems (record job)", items)
+            .await?
+        else {
+            return Ok(());
+        };
+        if !cancellation.condition_failed(1) {
+            return Err(PortError::Transient(format!(
+                "DynamoDB record of job {job} on table {} was cancelled ({})",
+                self.table,
+                cancellation.codes()
+            )));
+        }
+        // Another execution owns the job: keep its owner, record the job on our claim only
+        // (so the claim is released when the job completes).
+        tracing::warn!(
+            %job,
+            %request,
+            execution = %owner.execution_id,
+            "job already owned by another execution; its owner is kept"
+        );
+        match self
+            .transact(
+                "TransactWriteItems (record job)",
+                vec![TransactWriteItem::builder().update(claim).build()],
+            )
             .await?
         {
             None => Ok(()),

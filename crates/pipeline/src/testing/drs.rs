@@ -354,8 +354,11 @@ impl Drs for FakeDrs {
             .filter(running)
             .find(|job| job.servers.iter().any(|s| start.servers.contains(s)));
         if let Some(job) = conflict {
+            // As the real adapter: only a job started for this very request is adopted; any
+            // other conflicting job makes the engine back off and retry.
+            let own = job.request == start.request && job.servers == start.servers;
             return Ok(StartAnswer::Rejected(Rejection::Conflict {
-                running_job: Some(job.id.clone()),
+                running_job: own.then(|| job.id.clone()),
             }));
         }
         let active = inner
