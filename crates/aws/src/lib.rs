@@ -9,6 +9,7 @@
 //! - [`sqs`]: [`pipeline::ports::Queues`] on SQS, plus receive/delete for the local runner.
 //! - [`sns`]: [`pipeline::ports::Notifier`] on SNS.
 //! - [`resources`]: the tables, queues and topic as plain data, and `create_all`.
+//! - [`scheduler`]: scheduled drills as EventBridge Scheduler schedules (`drsctl schedule`).
 //! - [`moto`]: a `moto_server` launcher for tests and the local stack.
 //!
 //! Every adapter maps AWS errors to [`pipeline::ports::PortError`]: `Transient` for what a
@@ -22,6 +23,7 @@ pub mod drs;
 pub mod dynamodb;
 pub mod moto;
 pub mod resources;
+pub mod scheduler;
 pub mod sns;
 pub mod sqs;
 

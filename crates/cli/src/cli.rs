@@ -1,7 +1,7 @@
 //! The command line: `drsctl <group> <command> [args]`.
 //!
-//! Each group of commands (`plan`, `rehearse`; `start`, `watch`... later) is one variant of
-//! [`Command`] and one module under [`crate::commands`].
+//! Each group of commands (`plan`, `rehearse`, `schedule`; `start`, `watch`... later) is one
+//! variant of [`Command`] and one module under [`crate::commands`].
 
 use std::path::PathBuf;
 
@@ -29,6 +29,17 @@ enum Command {
     /// Exit status: 0 if the execution COMPLETED; 1 if it FAILED, TIMED_OUT, was CANCELLED,
     /// stayed paused (--approve never) or could not run; 2 if the plan or scenario is invalid.
     Rehearse(commands::rehearse::RehearseArgs),
+    /// Scheduled drills: EventBridge Scheduler schedules in the stack's schedule group that
+    /// start an execution of a stored plan.
+    ///
+    /// Exit status: 0 on success; 2 if the input is invalid (nothing is sent to AWS); 1 if
+    /// AWS refused or could not be reached (a missing schedule, group or queue included).
+    Schedule {
+        #[command(subcommand)]
+        command: commands::schedule::ScheduleCommand,
+        #[command(flatten)]
+        stack: commands::schedule::StackOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +64,7 @@ impl Cli {
             Command::Plan(PlanCommand::Validate { files }) => commands::plan::validate(&files),
             Command::Plan(PlanCommand::Schema) => commands::plan::schema(),
             Command::Rehearse(args) => commands::rehearse::run(args),
+            Command::Schedule { command, stack } => commands::schedule::run(command, stack),
         }
     }
 }
