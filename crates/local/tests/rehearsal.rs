@@ -134,6 +134,18 @@ async fn the_three_tier_drill_completes_through_queues_events_and_tables() {
     let actions = stack.actions().records();
     assert_eq!(actions.len(), 4, "{actions:?}");
     assert!(actions.iter().all(|a| a.result == ActionResult::Succeeded));
+    // The end is saved before it is announced: give the advancer a moment to publish it.
+    let finished = |n: &Notification| matches!(n, Notification::ExecutionFinished { .. });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stack
+        .notifications()
+        .of(&execution.id)
+        .iter()
+        .any(|n| finished(&n.notification))
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let notifications = stack.notifications().of(&execution.id);
     assert!(matches!(
         notifications.first().map(|n| &n.notification),
