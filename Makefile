@@ -41,6 +41,7 @@ build:
 ## bench: performance figures (never part of `make test`); one line per benchmark
 bench:
 	$(CARGO) bench --locked -p drs-sim --bench throughput
+	(command -v moto_server >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "moto[server]") && $(CARGO) build --release --locked -p lambda-functions --bins && $(CARGO) bench --locked -p bench --bench pipeline
 
 ## deps-python: boto3 and the AWS CLI (conformance tests), moto (AWS emulator of the adapter and end-to-end tests), cfn-lint and aws-sam-translator (infra tests)
 deps-python:
