@@ -11,7 +11,11 @@ calls through `lambda-functions`, `pipeline` and `aws-adapters` (see `infra/READ
   of `pipeline::testing` are not production code and are skipped);
 - role-dependent code is pruned the way it runs: in a `match role { Role::X => … }` only the
   binary's role's arm is followed, and in the command dispatcher (`Executor::execute`) only
-  the arms of commands the role carries out (`Role::owner_of` is `None` or the role);
+  the arms of commands the role carries out (`Role::owner_of` is `None` or the role). A
+  binary whose `main` names no role (the HTTP API's `api`) must never reach role-dependent
+  code: the walk stops with an error if it does;
+- the HTTP API's ports (`ApiDeps` in `pipeline/src/api/mod.rs`) are followed like the
+  handlers' (`deps.plans.put(…)`); their fields must name the same traits as `Deps`' fields;
 - an AWS SDK operation call is `.op()` where `op` is an operation of an `aws_sdk_*` crate the
   file uses (`src/operation/<op>/` in that crate's sources): its IAM action is the crate's
   signing name (`drs`, `dynamodb`, …) and the operation's name in PascalCase.
@@ -43,6 +47,8 @@ CRATES = {
 # Where the port traits and the handlers' dependency bundle are declared.
 PORTS_MODULE = ("pipeline", "ports.rs")
 DEPS_MODULE = ("pipeline", "deps.rs")
+# The HTTP API's dependency bundle (`ApiDeps`: borrowed ports, same field names as `Deps`).
+API_DEPS_MODULE = ("pipeline", "api/mod.rs")
 # The command dispatcher and the guard in front of it (`Executor::carry_out`).
 DISPATCH = ("pipeline", "executor.rs", "Executor", "execute")
 DISPATCH_GUARD = ("pipeline", "executor.rs", "Executor", "carry_out", "carries_out(&command)")
@@ -74,7 +80,7 @@ class Reach:
     """What one binary can reach."""
 
     binary: str
-    role: str
+    role: str | None  # None: a binary serving no pipeline role (the HTTP API)
     functions: set[tuple] = field(default_factory=set)
     ports: set[tuple[str, str]] = field(default_factory=set)  # (trait, method)
     calls: list[SdkCall] = field(default_factory=list)
@@ -192,6 +198,20 @@ class Workspace:
         fields = dict(re.findall(r"pub (\w+):\s*Arc<dyn (\w+)>", text))
         if not fields or not set(fields.values()) <= self.port_traits:
             raise ShapeError(f"pipeline/src/deps.rs: `Deps` fields {fields} are not ports")
+        # `deps.<field>` means the same port in the HTTP API's bundle, or the walk would
+        # follow the wrong trait's implementations.
+        api = self._file(*API_DEPS_MODULE).text
+        block = re.search(r"pub struct ApiDeps<'a>\s*\{([^}]*)\}", api)
+        if not block:
+            raise ShapeError("pipeline/src/api/mod.rs: no `pub struct ApiDeps<'a> { … }`")
+        api_fields = dict(re.findall(r"pub (\w+):\s*&'a dyn (\w+)", block.group(1)))
+        if not api_fields:
+            raise ShapeError("pipeline/src/api/mod.rs: `ApiDeps` has no `&'a dyn Port` fields")
+        for name, trait in api_fields.items():
+            if fields.get(name, trait) != trait or trait not in self.port_traits:
+                raise ShapeError(f"ApiDeps.{name} is a {trait} but Deps.{name} is a "
+                                 f"{fields.get(name)}: give them one meaning")
+            fields[name] = trait
         return fields
 
     def method(self, crate: str, module: str, owner: str, name: str) -> Function:
@@ -231,9 +251,9 @@ class Workspace:
         if not main:
             raise ShapeError(f"crates/functions/src/bin/{binary}.rs has no `main`")
         role = re.search(r"Role::(\w+)", main[0].body)
-        if not role or role.group(1) not in self.roles():
-            raise ShapeError(f"bin/{binary}.rs: `main` names no pipeline role")
-        reach = Reach(binary, role.group(1))
+        if role and role.group(1) not in self.roles():
+            raise ShapeError(f"bin/{binary}.rs: `main` names {role.group(0)}, no pipeline role")
+        reach = Reach(binary, role.group(1) if role else None)
         owners = self.command_owners()
         guard = self.method(*DISPATCH_GUARD[:4]).body
         if DISPATCH_GUARD[4] not in guard.replace(" ", "") or "self.execute(" not in guard:
@@ -251,9 +271,13 @@ class Workspace:
             queue += self._callees(fn, body, reach)
         return reach
 
-    def _pruned(self, fn: Function, role: str, owners: dict[str, str | None]) -> str:
+    def _pruned(self, fn: Function, role: str | None, owners: dict[str, str | None]) -> str:
         body = fn.body
         cuts = []
+        if role is None and (match_blocks(body, r"(?:self\.)?role")
+                             or (fn.crate, fn.module, fn.owner, fn.name) == DISPATCH):
+            raise ShapeError(f"{fn.where()} depends on the pipeline role, but the binary's "
+                             "`main` names none: the walk cannot tell which arms run")
         for a, b in match_blocks(body, r"(?:self\.)?role"):
             for arm in arms(body, a, b):
                 named = set(re.findall(r"Role::(\w+)", arm.head))

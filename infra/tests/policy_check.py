@@ -53,6 +53,9 @@ DEAD_LETTER_LOGICAL_IDS = {"start": "StartDeadLetterQueue", "check": "CheckDeadL
 # `SqsQueues::dead_letter` sends to the dead-letter queue of the queue being consumed; every
 # other send goes to a pipeline queue (any of them: work is forwarded to its owner's queue).
 DEAD_LETTER_SENDER = "SqsQueues::dead_letter"
+# A function that consumes no queue (the HTTP API's `api`) sends only from these pipeline
+# modules, and only to the queues they name (`QueueName::Start`…): its role may reach those.
+REQUEST_SENDER_MODULES = "api/"
 
 # Operations whose IAM actions are not their own name: DynamoDB authorises each item of a
 # TransactWriteItems as the single-item write it is.
@@ -131,16 +134,27 @@ class Deployment:
             result += iam.statements(document, f"{role}/{policy['PolicyName']}")
         return result
 
-    def consumed_queue(self, function: str) -> str:
-        """The logical ID of the queue whose event source mapping invokes `function`."""
+    def event_queues(self, function: str) -> list[str]:
+        """The logical IDs of the queues whose event source mappings invoke `function`."""
         found = []
         for mapping in self.resources("AWS::Lambda::EventSourceMapping").values():
             properties = mapping["Properties"]
             if properties["FunctionName"] == {"Ref": function}:
                 found.append(properties["EventSourceArn"]["Fn::GetAtt"][0])
+        return found
+
+    def consumed_queue(self, function: str) -> str:
+        """The logical ID of the queue whose event source mapping invokes `function`."""
+        found = self.event_queues(function)
         if len(found) != 1:
             raise AssertionError(f"{function}: expected one SQS event source, found {found}")
         return found[0]
+
+    def http_routes(self, function: str) -> set[tuple[str, str]]:
+        """(method, path) of the function's `HttpApi` events."""
+        events = self.sam["Resources"][function]["Properties"].get("Events", {})
+        return {(e["Properties"]["Method"].upper(), e["Properties"]["Path"])
+                for e in events.values() if e["Type"] == "HttpApi"}
 
     def arn(self, logical: str) -> str:
         kind = self.translated["Resources"][logical]["Type"]
@@ -152,8 +166,15 @@ class Deployment:
     def requirements(self, function: str) -> list[Requirement]:
         """What `function`'s role must allow: its code's calls, its log group, its queue."""
         reach = self.workspace.reach(self.binary(function))
-        own_queue = next(q for q, logical in QUEUE_LOGICAL_IDS.items()
-                         if logical == self.consumed_queue(function))
+        if reach.role is None:
+            # No pipeline role: invoked by API Gateway, never by a queue.
+            if self.event_queues(function) or not self.http_routes(function):
+                raise AssertionError(f"{function}: a binary without a pipeline role must have "
+                                     "HttpApi events and no SQS event source")
+            own_queue = None
+        else:
+            own_queue = next(q for q, logical in QUEUE_LOGICAL_IDS.items()
+                             if logical == self.consumed_queue(function))
         result = []
         for call in reach.calls:
             result += self.call_requirements(call, reach, own_queue)
@@ -162,13 +183,33 @@ class Deployment:
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
             result.append(Requirement(action, [group_arn.replace(":*", ":log-stream:sample")],
                                       "Lambda writes the function's logs", exact={group_arn}))
-        queue_arn = self.arn(self.consumed_queue(function))
-        for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-            result.append(Requirement(action, [queue_arn], "the SQS event source mapping",
-                                      exact={queue_arn}))
+        if own_queue is not None:
+            queue_arn = self.arn(self.consumed_queue(function))
+            for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+                result.append(Requirement(action, [queue_arn], "the SQS event source mapping",
+                                          exact={queue_arn}))
         return result
 
-    def call_requirements(self, call: SdkCall, reach: Reach, own_queue: str) -> list[Requirement]:
+    @staticmethod
+    def request_queues(reach: Reach, why: str) -> list[str]:
+        """The queues a function without a queue of its own sends to: every `deps.queues.send`
+        it reaches is in the pipeline's `api/` modules, and those name their queues."""
+        in_api = [fn for fn in reach.bodies.values()
+                  if fn.crate == "pipeline" and fn.module.startswith(REQUEST_SENDER_MODULES)]
+        for fn in reach.bodies.values():
+            if re.search(r"\bdeps\.queues\.send\(", fn.body) and fn not in in_api:
+                raise AssertionError(f"{why}: {fn.where()} sends outside pipeline/src/"
+                                     f"{REQUEST_SENDER_MODULES}: say which queues it uses")
+        names = set()
+        for fn in in_api:
+            names |= set(re.findall(r"\bQueueName::(Start|Check|Advance)\b", fn.body))
+        if not names:
+            raise AssertionError(f"{why}: no `QueueName::…` in the pipeline's "
+                                 f"{REQUEST_SENDER_MODULES} modules it reaches")
+        return sorted(QUEUE_LOGICAL_IDS[n.lower()] for n in names)
+
+    def call_requirements(self, call: SdkCall, reach: Reach,
+                          own_queue: str | None) -> list[Requirement]:
         where = (call.crate, call.module)
         why = f"{call.function} calls {call.operation}"
         if call.action in NEVER_AUTHORISED:
@@ -188,7 +229,12 @@ class Deployment:
         if call.service == "sqs":
             if where != QUEUES_MODULE or call.operation != "SendMessage":
                 raise AssertionError(f"{why}: the functions only send messages (sqs.rs)")
-            if call.function.endswith(DEAD_LETTER_SENDER):
+            if own_queue is None:
+                if call.function.endswith(DEAD_LETTER_SENDER):
+                    raise AssertionError(f"{why}: a function without a queue has no "
+                                         "dead-letter queue to send to")
+                queues = self.request_queues(reach, why)
+            elif call.function.endswith(DEAD_LETTER_SENDER):
                 queues = [DEAD_LETTER_LOGICAL_IDS[own_queue]]
             else:
                 queues = list(QUEUE_LOGICAL_IDS.values())

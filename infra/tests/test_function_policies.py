@@ -26,7 +26,7 @@ class FunctionPolicies(unittest.TestCase):
         roles = function_roles(deployment)
         self.assertEqual(len(set(roles.values())), len(roles), f"shared roles: {roles}")
         binaries = {deployment.binary(f) for f in roles}
-        self.assertEqual(binaries, {"starter", "checker", "advancer"} | (binaries & {"api"}))
+        self.assertEqual(binaries, {"starter", "checker", "advancer", "api"})
 
     def test_each_role_allows_every_call_its_code_makes(self):
         deployment = shared.deployment()
@@ -60,6 +60,17 @@ class FunctionPolicies(unittest.TestCase):
         for binary in actions:
             self.assertTrue({"sqs:SendMessage", "sns:Publish", "dynamodb:Query"}
                             <= actions[binary], binary)
+        # The HTTP API: plans read and written, executions read, requests sent; no DRS, no
+        # execution writes, no notifications.
+        api = workspace.reach("api")
+        self.assertIsNone(api.role)
+        self.assertEqual({c.action for c in api.calls},
+                         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                          "dynamodb:Scan", "dynamodb:Query", "sqs:SendMessage"})
+        self.assertTrue(any(".index_name(" in c.chain for c in api.calls),
+                        "listing executions by plan goes through the by_plan index")
+        self.assertEqual(shared.deployment().request_queues(api, "api"),
+                         ["AdvanceQueue", "StartQueue"])
 
     def test_unscoped_actions_are_the_ones_the_reference_gives_no_resource_type(self):
         for action in sorted(UNSCOPED_ACTIONS):
@@ -91,6 +102,20 @@ class TheDerivationFailsClosed(unittest.TestCase):
                        "AuditTable::get", ".get_item()")
         with self.assertRaisesRegex(AssertionError, "map aws-adapters/src/dynamodb/audit.rs"):
             deployment.call_requirements(call, reach, "check")
+
+    def test_role_dependent_code_reached_without_a_role_is_refused(self):
+        workspace = shared.workspace()
+        dispatcher = workspace.method("pipeline", "executor.rs", "Executor", "execute")
+        with self.assertRaisesRegex(ShapeError, "names none"):
+            workspace._pruned(dispatcher, None, workspace.command_owners())
+
+    def test_a_send_outside_the_api_modules_of_a_function_without_a_queue_is_refused(self):
+        reach = shared.workspace().reach("api")
+        body = "{ deps.queues.send(QueueName::Check, &message, 0).await }"
+        stray = Function("pipeline", "checker.rs", "stray", None, None, body)
+        reach.bodies[stray.key] = stray
+        with self.assertRaisesRegex(AssertionError, "sends outside pipeline/src/api/"):
+            shared.deployment().request_queues(reach, "api")
 
     def test_a_drs_call_without_known_dependent_actions_is_refused(self):
         call = SdkCall("drs", "StartFailbackLaunch", "aws-adapters", "drs.rs",
@@ -125,6 +150,40 @@ class ThePolicyCheckCanFail(unittest.TestCase):
                            deployment.requirements("CheckerFunction"))
         self.assertTrue(any(p.startswith("dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:"
                                          "111122223333:table/drs-orchestrator-ledger")
+                            for p in problems), problems)
+
+    def test_a_permission_missing_from_the_api_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "ApiRole", "Plans")["Action"].remove("dynamodb:Scan")
+            self.statement(resources, "ApiRole", "SendRequests")["Resource"] = [
+                {"Fn::GetAtt": ["StartQueue", "Arn"]}]
+            self.statement(resources, "ApiRole", "ExecutionIndexes")["Resource"] = {
+                "Fn::GetAtt": ["ExecutionsTable", "Arn"]}
+
+        deployment = self.changed(edit)
+        problems = missing(deployment.policy("ApiRole"), deployment.requirements("ApiFunction"))
+        self.assertTrue(any(p.startswith("dynamodb:Scan on arn:aws:dynamodb:us-east-1:"
+                                         "111122223333:table/drs-orchestrator-plans")
+                            for p in problems), problems)
+        self.assertTrue(any(p.startswith("sqs:SendMessage on arn:aws:sqs:us-east-1:"
+                                         "111122223333:drs-orchestrator-advance ")
+                            for p in problems), problems)
+        self.assertTrue(any("table/drs-orchestrator-executions/index/" in p
+                            for p in problems), problems)
+
+    def test_the_api_reaching_the_check_queue_or_writing_executions_is_reported(self):
+        def edit(resources):
+            self.statement(resources, "ApiRole", "SendRequests")["Resource"].append(
+                {"Fn::GetAtt": ["CheckQueue", "Arn"]})
+            self.statement(resources, "ApiRole", "Executions")["Action"] = [
+                "dynamodb:Query", "dynamodb:PutItem"]
+
+        deployment = self.changed(edit)
+        problems = broader(deployment.policy("ApiRole"), deployment.requirements("ApiFunction"))
+        self.assertTrue(any("SendRequests: sqs:SendMessage on arn:aws:sqs:us-east-1:"
+                            "111122223333:drs-orchestrator-check" in p for p in problems),
+                        problems)
+        self.assertTrue(any("Executions: dynamodb:PutItem on" in p and "executions" in p
                             for p in problems), problems)
 
     def test_a_pass_through_action_missing_from_the_starter_is_reported(self):

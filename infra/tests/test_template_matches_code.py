@@ -263,7 +263,7 @@ class FunctionsAndEnvironment(unittest.TestCase):
         outputs = self.deployment.translated["Outputs"]
         for name in ("StartQueueUrl", "CheckQueueUrl", "AdvanceQueueUrl", "NotificationTopicArn",
                      "TriggerTopicArn", "AlarmTopicArn", "PlansTableName", "ExecutionsTableName",
-                     "LedgerTableName", "ScheduleGroupName", "SchedulerRoleArn"):
+                     "LedgerTableName", "ScheduleGroupName", "SchedulerRoleArn", "ApiUrl"):
             self.assertIn(name, outputs)
 
 

@@ -1,5 +1,7 @@
 //! The pipeline's ports on AWS (DESIGN.md §3, `.team/pipeline.md`).
 //!
+//! - [`api`]: [`api::ApiStores`], the adapters of the HTTP API (`pipeline::api`), for the
+//!   `api` Lambda and drsctl.
 //! - [`config`]: the orchestrator's [`config::AwsConfig`] (region, endpoint overrides for
 //!   moto and drs-sim, credentials).
 //! - [`credentials`]: per-target credentials (STS `AssumeRole`, cached until shortly before
@@ -17,6 +19,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod api;
 pub mod config;
 pub mod credentials;
 pub mod drs;
@@ -29,6 +32,7 @@ pub mod sqs;
 
 mod sdk_error;
 
+pub use api::ApiStores;
 pub use config::{AwsConfig, AwsSettings, ConfigError, StaticCredentials};
 pub use credentials::TargetCredentials;
 pub use drs::{DrsAdapter, JobLogEntry};

@@ -11,7 +11,9 @@ use aws_adapters::dynamodb::{executions, item_size};
 use aws_adapters::{ExecutionTable, LedgerTable, PlanTable, Resources, create_all};
 use aws_sdk_dynamodb::types::AttributeValue;
 use engine::{ExecutionStatus, JobId, Limits, StartRequestId};
-use pipeline::ports::{Claim, ExecutionStore, JobLedger, JobOwner, PlanStore, PortError, Scope};
+use pipeline::ports::{
+    Claim, ExecutionStore, JobLedger, JobOwner, PlanStore, PortError, PutOutcome, Scope, StoredPlan,
+};
 use support::{at, config, launched, plan, server_ids, started, unique};
 
 /// Fresh tables with a unique prefix.
@@ -314,23 +316,54 @@ async fn plans_are_stored_listed_and_deleted() {
     let table = PlanTable::new(config.dynamodb(), &resources.plans.name);
     let billing = plan("billing", 2);
     assert_eq!(table.get("billing").await.unwrap(), None);
+    assert_eq!(table.describe("billing").await.unwrap(), None);
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    assert_eq!(
+        table
+            .put(&billing, at("2024-03-01T09:00:00Z"), alice)
+            .await
+            .unwrap(),
+        PutOutcome::Created
+    );
+    assert_eq!(
+        table
+            .put(&billing, at("2024-03-01T09:30:00Z"), "drsctl:bob")
+            .await
+            .unwrap(),
+        PutOutcome::Replaced
+    );
     table
-        .put(&billing, at("2024-03-01T09:00:00Z"))
+        .put(&plan("shop", 1), at("2024-03-01T10:00:00Z"), alice)
         .await
         .unwrap();
-    table
-        .put(&plan("shop", 1), at("2024-03-01T10:00:00Z"))
-        .await
-        .unwrap();
-    assert_eq!(table.get("billing").await.unwrap(), Some(billing));
-    let names: Vec<_> = table
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.name)
+    assert_eq!(table.get("billing").await.unwrap(), Some(billing.clone()));
+    assert_eq!(
+        table.describe("billing").await.unwrap(),
+        Some(StoredPlan {
+            plan: billing.clone(),
+            updated_at: at("2024-03-01T09:30:00Z"),
+            updated_by: "drsctl:bob".into(),
+        })
+    );
+    let listed = table.list().await.unwrap();
+    let summary: Vec<_> = listed
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.waves,
+                p.updated_by.as_str(),
+                p.updated_at,
+            )
+        })
         .collect();
-    assert_eq!(names, ["billing", "shop"]);
+    assert_eq!(
+        summary,
+        [
+            ("billing", 2, "drsctl:bob", at("2024-03-01T09:30:00Z")),
+            ("shop", 1, alice, at("2024-03-01T10:00:00Z")),
+        ]
+    );
     assert!(table.delete("shop").await.unwrap());
     assert!(!table.delete("shop").await.unwrap());
     assert_eq!(table.list().await.unwrap().len(), 1);
@@ -339,7 +372,7 @@ async fn plans_are_stored_listed_and_deleted() {
     let mut broken = plan("broken", 1);
     broken.waves[0].groups = vec!["nope".into()];
     let error = table
-        .put(&broken, at("2024-03-01T09:00:00Z"))
+        .put(&broken, at("2024-03-01T09:00:00Z"), alice)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("nope"), "{error}");

@@ -1,13 +1,22 @@
 //! The command line: `drsctl <group> <command> [args]`.
 //!
-//! Each group of commands (`plan`, `rehearse`, `schedule`; `start`, `watch`... later) is one
-//! variant of [`Command`] and one module under [`crate::commands`].
+//! Each group of commands (`plan`, `rehearse`, `schedule`, the execution commands `start`,
+//! `status`, `executions`, `cancel`, `approve`) is one variant of [`Command`] and one module
+//! under [`crate::commands`].
+//!
+//! Exit status of the commands that talk to the orchestrator (`plan apply|get|list|delete`
+//! and the execution commands): 0 on success; 2 when the request is invalid (an invalid plan,
+//! a recovery without `--confirm RECOVERY`, an HTTP 400); 1 when the orchestrator refused it
+//! otherwise (not found, conflict, forbidden, an internal error) or could not be reached.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::api::options::ApiOptions;
 use crate::commands;
+use crate::commands::remote::TableOrJson;
+use crate::commands::stored_plan::PlanFormat;
 use crate::outcome::Outcome;
 
 /// Orchestrates AWS Elastic Disaster Recovery drills: ordered waves, checks, reports.
@@ -20,7 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Work with recovery plan files.
+    /// Work with plans: check plan files; store, read, list and delete the orchestrator's
+    /// plans.
     #[command(subcommand)]
     Plan(PlanCommand),
     /// Rehearse a plan on this machine: the whole pipeline (queues, delays, tables, the
@@ -40,6 +50,58 @@ enum Command {
         #[command(flatten)]
         stack: commands::schedule::StackOptions,
     },
+    /// Start an execution of a stored plan: sends the start request (the starter Lambda runs
+    /// it) and prints the new execution's ID.
+    ///
+    /// Exit status: 0 when the request was accepted; 2 if it is invalid (a recovery without
+    /// --confirm RECOVERY is refused before anything is sent); 1 if the plan is not stored or
+    /// the orchestrator cannot be reached.
+    Start(commands::execution::StartArgs),
+    /// Show an execution: its status, each wave (status, times, RTO, DRS jobs) and each
+    /// server (launch status, recovery instance), and why anything failed.
+    Status {
+        /// The execution's ID, as `start` or `executions` prints it.
+        execution_id: String,
+        /// `table` for people, `json` for the API's execution detail.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
+        output: TableOrJson,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// List the executions of a stored plan, newest first.
+    Executions {
+        /// The plan's name.
+        plan: String,
+        /// At most this many (1 to 100; the API's default is 50).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: Option<u32>,
+        /// `table` or `json`.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
+        output: TableOrJson,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// Cancel a running execution: sends the cancel to the advancer, which stops the
+    /// execution and records who cancelled it and why (`status` shows both).
+    Cancel {
+        /// The execution's ID.
+        execution_id: String,
+        /// Why, recorded with the cancel and shown by `status`.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// Approve a wave that waits for approval (`pause_before: true`), so that it starts.
+    Approve {
+        /// The execution's ID.
+        execution_id: String,
+        /// The wave's index, counting from 0, as the WAVE column of `status` shows it.
+        #[arg(long, value_name = "N")]
+        wave: u32,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +117,45 @@ enum PlanCommand {
     },
     /// Print the JSON Schema of plans (committed as infra/plan.schema.json).
     Schema,
+    /// Store a plan in the orchestrator (create, or replace the plan of the same name): the
+    /// name is the file's `name`. An invalid plan is refused with every problem as
+    /// FILE:LINE:COL: path: message.
+    ///
+    /// Exit status: 0 if stored; 2 if the plan is invalid; 1 if the file cannot be read or
+    /// the orchestrator cannot be reached.
+    Apply {
+        /// The plan file (YAML or JSON); `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// Print a stored plan (YAML by default: `plan get NAME > NAME.yaml` gives a file that
+    /// `plan apply` takes back; comments are not stored).
+    Get {
+        /// The plan's name.
+        name: String,
+        /// `yaml` or `json`.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PlanFormat::Yaml)]
+        output: PlanFormat,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// List the stored plans: name, waves, when and by whom each was stored.
+    List {
+        /// `table` or `json`.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
+        output: TableOrJson,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+    /// Delete a stored plan (its executions are kept). Exit 1 if there is none.
+    Delete {
+        /// The plan's name.
+        name: String,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
 }
 
 impl Cli {
@@ -63,6 +164,40 @@ impl Cli {
         match self.command {
             Command::Plan(PlanCommand::Validate { files }) => commands::plan::validate(&files),
             Command::Plan(PlanCommand::Schema) => commands::plan::schema(),
+            Command::Plan(PlanCommand::Apply { file, api }) => {
+                commands::stored_plan::apply(&file, &api)
+            }
+            Command::Plan(PlanCommand::Get { name, output, api }) => {
+                commands::stored_plan::get(&name, output, &api)
+            }
+            Command::Plan(PlanCommand::List { output, api }) => {
+                commands::stored_plan::list(output, &api)
+            }
+            Command::Plan(PlanCommand::Delete { name, api }) => {
+                commands::stored_plan::delete(&name, &api)
+            }
+            Command::Start(args) => commands::execution::start(&args),
+            Command::Status {
+                execution_id,
+                output,
+                api,
+            } => commands::execution::status(&execution_id, output, &api),
+            Command::Executions {
+                plan,
+                limit,
+                output,
+                api,
+            } => commands::execution::list(&plan, limit, output, &api),
+            Command::Cancel {
+                execution_id,
+                reason,
+                api,
+            } => commands::execution::cancel(&execution_id, reason.as_deref(), &api),
+            Command::Approve {
+                execution_id,
+                wave,
+                api,
+            } => commands::execution::approve(&execution_id, wave, &api),
             Command::Rehearse(args) => commands::rehearse::run(args),
             Command::Schedule { command, stack } => commands::schedule::run(command, stack),
         }

@@ -2,10 +2,12 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod api;
 mod cli;
 mod commands;
 mod outcome;
 mod plan_file;
+mod yaml_out;
 
 use std::process::ExitCode;
 

@@ -407,3 +407,18 @@ fn a_wrong_prefix_names_the_missing_group() {
     assert_eq!(create.code, 1);
     assert!(create.stderr.contains("not found"), "{}", create.stderr);
 }
+
+#[test]
+fn create_requires_the_scheduler_role() {
+    // The stack's Scheduler role has a generated name: there is no default to fall back on.
+    let run = drsctl(
+        NOWHERE,
+        "drs-orchestrator",
+        &["create", "billing", "--rate", "7 days"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--role-arn <ARN>"), "{}", run.stderr);
+    let help = drsctl(NOWHERE, "drs-orchestrator", &["create", "--help"]);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("SchedulerRoleArn"), "{}", help.stdout);
+}

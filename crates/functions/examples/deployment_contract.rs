@@ -1,6 +1,8 @@
 //! Prints, as one JSON document, what `infra/template.yaml` must agree with: the pipeline's
 //! resources ([`aws_adapters::Resources`], the single source of truth the local stack creates),
-//! which queue each function consumes, and the functions' environment variables.
+//! which queue each function consumes, the HTTP API's routes (`pipeline::api::ROUTES`, which
+//! the `api` function's events and `infra/openapi.yaml` must list), and the functions'
+//! environment variables.
 //!
 //! `make infra-test` runs it (`cargo run -q -p lambda-functions --example deployment_contract`)
 //! and compares the SAM template with its output, so the template cannot drift from the code
@@ -37,6 +39,13 @@ fn main() -> ExitCode {
             "name": role.as_str(),
             "queue": role.queue().as_str(),
         })).collect::<Vec<_>>(),
+        "api": {
+            "binary": "api",
+            "routes": pipeline::api::ROUTES.iter().map(|route| json!({
+                "method": route.method,
+                "path": route.path,
+            })).collect::<Vec<_>>(),
+        },
         "environment": VARIABLES.iter().map(|variable| json!({
             "name": variable.name,
             "required": variable.required,

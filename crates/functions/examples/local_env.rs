@@ -15,6 +15,7 @@ use aws_adapters::resources::{DEFAULT_PREFIX, Resources};
 use aws_adapters::{AwsSettings, PlanTable, StaticCredentials};
 use lambda_functions::environment as env;
 use pipeline::message::QueueName;
+use pipeline::ports::PlanStore;
 
 struct Options {
     plans: Vec<String>,
@@ -74,7 +75,7 @@ async fn run(options: Options) -> Result<(), String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
         let plan = plan::parse(&text).map_err(|e| format!("{file}:\n{e}"))?;
         plans
-            .put(&plan, jiff::Timestamp::now())
+            .put(&plan, jiff::Timestamp::now(), "local_env")
             .await
             .map_err(|e| format!("storing {file}: {e}"))?;
         eprintln!("stored plan `{}`", plan.name);

@@ -11,6 +11,9 @@
 //! saying so ([`actions`]); approvals are requested on the notification topic with the
 //! message that approves ([`approvals`]).
 //!
+//! The `api` function (`src/bin/api.rs`, [`http_api`]) serves the HTTP API: API Gateway
+//! HTTP API events in, [`pipeline::api::handle`], payload 2.0 responses out.
+//!
 //! The environment contract and how to run the functions locally are in
 //! `crates/functions/README.md`; sample events in `events/`.
 
@@ -21,6 +24,7 @@ pub mod approvals;
 pub mod clock;
 pub mod environment;
 pub mod function;
+pub mod http_api;
 pub mod init_error;
 pub mod sqs_event;
 pub mod startup;

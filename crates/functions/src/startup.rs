@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use aws_adapters::{
-    AwsSettings, ConfigError, DrsAdapter, ExecutionTable, LedgerTable, PlanTable, SnsNotifier,
-    SqsQueues, TargetCredentials,
+    ApiStores, AwsSettings, ConfigError, DrsAdapter, ExecutionTable, LedgerTable, PlanTable,
+    SnsNotifier, SqsQueues, TargetCredentials,
 };
 use pipeline::message::QueueName;
 use pipeline::ports::{PortError, Scope};
@@ -84,4 +84,17 @@ pub async fn build(environment: &Environment) -> Result<Deps, StartupError> {
             own_scope,
         },
     })
+}
+
+/// The HTTP API's adapters for `environment` (the `api` function): the plans and executions
+/// tables and the queues. No STS call: the API needs no account ID.
+pub async fn build_api(environment: &Environment) -> Result<ApiStores, StartupError> {
+    let config = AwsSettings::default().load().await?;
+    let dynamodb = config.dynamodb();
+    let tables = &environment.tables;
+    let executions = ExecutionTable::new(dynamodb.clone(), &tables.executions)
+        .with_ttl_days(environment.execution_ttl_days);
+    let plans = PlanTable::new(dynamodb, &tables.plans);
+    let queues = SqsQueues::new(config.sqs(), environment.queues.clone())?;
+    Ok(ApiStores::new(plans, executions, queues))
 }

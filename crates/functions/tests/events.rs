@@ -5,11 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_functions::environment::VARIABLES;
-use lambda_functions::sqs_event;
+use lambda_functions::{http_api, sqs_event};
+use pipeline::api::{ApiDeps, RouteId, routes};
 use pipeline::launch_event::{self, EventBody};
 use pipeline::message::{self, Message, QueueName};
+use pipeline::testing::{FakeClock, FakeExecutionStore, FakePlanStore, FakeQueues};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -34,7 +39,25 @@ const SAMPLES: &[(&str, Option<&str>, QueueName)] = &[
     ("approve.json", Some("approve"), QueueName::Advance),
     ("cancel.json", Some("cancel"), QueueName::Advance),
     ("malformed-body.json", None, QueueName::Start),
+    ("sns-trigger.json", None, QueueName::Start),
+    ("scheduled-drill.json", Some("start_execution"), QueueName::Start),
 ];
+
+/// The HTTP API samples (API Gateway HTTP API, payload 2.0) and the route each calls.
+const API_SAMPLES: &[(&str, RouteId)] = &[
+    ("api-put-plan.json", RouteId::PutPlan),
+    ("api-start-execution.json", RouteId::StartExecution),
+    ("api-get-execution.json", RouteId::GetExecution),
+];
+
+/// The execution the API samples start and read.
+const API_EXECUTION: &str = "exec-billing-api-2025-09-30";
+
+fn load_api(name: &str) -> ApiGatewayV2httpRequest {
+    let path = repo().join("events").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 fn load(name: &str) -> SqsEvent {
     let path = repo().join("events").join(name);
@@ -105,6 +128,7 @@ fn the_events_readme_lists_every_sample_and_no_other() {
     let mut samples: Vec<String> = SAMPLES
         .iter()
         .map(|(name, ..)| (*name).to_owned())
+        .chain(API_SAMPLES.iter().map(|(name, _)| (*name).to_owned()))
         .collect();
     samples.sort();
     assert_eq!(files, samples, "events/ and this test disagree");
@@ -126,4 +150,113 @@ fn the_functions_readme_documents_every_variable() {
             variable.name
         );
     }
+}
+
+#[test]
+fn every_api_sample_is_a_signed_http_api_request_of_its_route() {
+    for (name, route) in API_SAMPLES {
+        let request =
+            http_api::request_of(load_api(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (found, _) = routes::resolve(&request.method, &request.path)
+            .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        assert_eq!(found, *route, "{name}");
+        assert_eq!(
+            request.caller, "arn:aws:sts::111122223333:assumed-role/DrEngineer/alice",
+            "{name}"
+        );
+        assert!(!request.request_id.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn the_put_plan_sample_carries_the_billing_example_base64_encoded() {
+    let event = load_api("api-put-plan.json");
+    assert!(event.is_base64_encoded);
+    let request = http_api::request_of(event).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/plans/billing.yaml")).unwrap();
+    assert_eq!(request.body.as_deref(), Some(example.as_str()));
+    assert_eq!(request.content_type.as_deref(), Some("application/yaml"));
+}
+
+#[tokio::test]
+async fn the_api_samples_run_through_the_handler() {
+    let plans = FakePlanStore::default();
+    let executions = FakeExecutionStore::default();
+    let queues = FakeQueues::new(Arc::new(FakeClock::at_start()));
+    let deps = ApiDeps {
+        plans: &plans,
+        executions: &executions,
+        queues: &queues,
+    };
+    let now: jiff::Timestamp = "2025-09-30T10:00:00Z".parse().unwrap();
+    let serve = |name: &str| {
+        let request = http_api::request_of(load_api(name)).unwrap();
+        pipeline::api::handle(&deps, request, now)
+    };
+
+    let put = serve("api-put-plan.json").await;
+    assert_eq!(put.status, 201, "{:?}", put.body);
+    assert_eq!(plans.stored("billing").unwrap().plan.waves.len(), 3);
+
+    // Not stored until the starter takes the request.
+    assert_eq!(serve("api-get-execution.json").await.status, 404);
+    let start = serve("api-start-execution.json").await;
+    assert_eq!(start.status, 202, "{:?}", start.body);
+    let sent = queues.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].queue, QueueName::Start);
+    let Message::StartExecution {
+        execution_id: Some(id),
+        mode,
+        ..
+    } = &sent[0].message
+    else {
+        panic!("{:?}", sent[0].message);
+    };
+    assert_eq!((id.as_str(), *mode), (API_EXECUTION, engine::Mode::Drill));
+
+    // What the starter stores, the get sample shows.
+    let request = engine::ExecutionRequest {
+        execution_id: id.clone(),
+        plan: plans.stored("billing").unwrap().plan,
+        mode: *mode,
+        limits: engine::Limits::default(),
+        requested_by: "alice".into(),
+    };
+    let (state, _) = engine::start(request, now).unwrap();
+    use pipeline::ports::ExecutionStore;
+    executions.create(&state).await.unwrap();
+    let got = serve("api-get-execution.json").await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    let body = got.body.unwrap();
+    assert_eq!(body["execution_id"], API_EXECUTION);
+    assert_eq!(body["waves"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn the_sns_trigger_sample_is_the_trigger_of_the_stored_plan() {
+    let event = load("sns-trigger.json");
+    let body = event.records[0].body.as_deref().unwrap();
+    let trigger = pipeline::trigger::parse(body).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(trigger.plan, "billing");
+    assert_eq!(trigger.mode, engine::Mode::Drill);
+    // Raw delivery carries no SNS message ID: the starter names the execution after the SQS
+    // message (tested through the binary in runtime_api.rs).
+    assert_eq!(trigger.execution_id, None);
+}
+
+#[test]
+fn the_scheduled_drill_sample_is_what_drsctl_schedule_create_makes_the_schedule_send() {
+    use aws_adapters::scheduler::{ScheduleExpression, ScheduleRequest, ScheduleSpec};
+    let spec = ScheduleSpec::new(ScheduleRequest {
+        plan_name: "billing".to_owned(),
+        expression: ScheduleExpression::cron("0 6 1 */3 ? *").unwrap(),
+        timezone: Some("Europe/Paris".to_owned()),
+        mode: engine::Mode::Drill,
+        confirm: None,
+        name: None,
+    })
+    .unwrap();
+    let event = load("scheduled-drill.json");
+    assert_eq!(event.records[0].body.as_deref(), Some(spec.input().as_str()));
 }

@@ -18,6 +18,7 @@ use engine::{ExecutionStatus, Mode};
 use lambda_functions::environment as env;
 use pipeline::Role;
 use pipeline::message::{self, QueueName};
+use pipeline::ports::PlanStore;
 
 use support::runtime_api::Outcome;
 use support::{Function, Stack, body_of, message_id_of, sample, sqs_event, with_body};
@@ -423,4 +424,137 @@ async fn a_record_that_fails_is_reported_alone_and_the_rest_of_the_batch_is_hand
         log.contains("fn-no-such-table"),
         "the failure's reason is not logged:\n{log}"
     );
+}
+
+/// The payload 2.0 answer of the api function: status and parsed JSON body.
+fn http_answer(outcome: &Outcome) -> (u64, serde_json::Value) {
+    let Outcome::Response(answer) = outcome else {
+        panic!("expected a response, got {outcome:?}");
+    };
+    assert_eq!(answer["headers"]["content-type"], "application/json");
+    let body = answer["body"]
+        .as_str()
+        .map(|text| serde_json::from_str(text).unwrap())
+        .unwrap_or(serde_json::Value::Null);
+    (answer["statusCode"].as_u64().unwrap(), body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_samples_store_a_plan_start_it_through_the_starter_and_show_it() {
+    const API_EXECUTION: &str = "exec-billing-api-2025-09-30";
+    let stack = Stack::start().await;
+    let mut api = Function::spawn_named("api", &stack.environment("drs-orchestrator-api")).await;
+
+    // PUT the plan (YAML, base64): stored with who stored it.
+    let (status, body) = http_answer(&api.invoke(&sample("api-put-plan.json")).await);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["waves"], 3);
+    let stored = stack.plans().describe("billing").await.unwrap().unwrap();
+    assert_eq!(
+        stored.updated_by,
+        "arn:aws:sts::111122223333:assumed-role/DrEngineer/alice"
+    );
+
+    // An invalid plan: 400 with every problem and its position.
+    let mut invalid = sample("api-put-plan.json");
+    invalid["isBase64Encoded"] = serde_json::json!(false);
+    invalid["body"] = serde_json::json!("name: billing\nprotection_groups: {}\nwaves: []\n");
+    let (status, body) = http_answer(&api.invoke(&invalid).await);
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &serde_json::json!("invalid_plan"))
+    );
+    assert!(body["errors"][0]["line"].is_number(), "{body}");
+
+    // POST /executions: the request reaches the start queue, and the starter runs it.
+    let (status, body) = http_answer(&api.invoke(&sample("api-start-execution.json")).await);
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["execution_id"], API_EXECUTION);
+    let (status, _) = http_answer(&api.invoke(&sample("api-get-execution.json")).await);
+    assert_eq!(status, 404, "not stored before the starter takes it");
+    let requests = stack
+        .drain(QueueRef::Main(QueueName::Start), Duration::from_secs(3))
+        .await;
+    assert_eq!(requests.len(), 1);
+    let mut starter = Function::spawn(
+        Role::Starter,
+        &stack.environment("drs-orchestrator-starter"),
+    )
+    .await;
+    let event = sqs_event(&stack.queue_arn(QueueName::Start), &requests);
+    assert_eq!(starter.invoke_batch(&event).await, no_failures());
+
+    // GET shows it, per wave.
+    let (status, body) = http_answer(&api.invoke(&sample("api-get-execution.json")).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["plan"], "billing");
+    assert_eq!(body["mode"], "drill");
+    assert_eq!(
+        body["requested_by"],
+        "arn:aws:sts::111122223333:assumed-role/DrEngineer/alice"
+    );
+    let waves = body["waves"].as_array().unwrap();
+    assert_eq!(waves.len(), 3);
+    assert_eq!(waves[0]["name"], "database");
+
+    // An event without an IAM caller is refused, and the function keeps serving.
+    let mut anonymous = sample("api-get-execution.json");
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let (status, body) = http_answer(&api.invoke(&anonymous).await);
+    assert_eq!(status, 500);
+    assert!(body["message"].as_str().unwrap().contains("IAM"), "{body}");
+    println!("{}", api.startup_report());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sns_trigger_and_a_schedule_firing_start_executions_and_a_bad_trigger_starts_none() {
+    let stack = Stack::start().await;
+    stack.store_plan("billing").await;
+    let mut starter = Function::spawn(
+        Role::Starter,
+        &stack.environment("drs-orchestrator-starter"),
+    )
+    .await;
+
+    // The trigger topic's raw delivery: the execution is named after the SQS message.
+    for (name, requested_by) in [
+        (
+            "sns-trigger.json",
+            "arn:aws:iam::111122223333:user/ops-runbook",
+        ),
+        ("scheduled-drill.json", "schedule:billing-drill-4e1042c8"),
+    ] {
+        let event = sample(name);
+        assert_eq!(starter.invoke_batch(&event).await, no_failures(), "{name}");
+        let id = format!("exec-{}", message_id_of(&event));
+        let (execution, _) = stack
+            .execution(&id)
+            .await
+            .unwrap_or_else(|| panic!("{name}: no execution {id}"));
+        assert_eq!(execution.plan.name, "billing", "{name}");
+        assert_eq!(execution.mode, Mode::Drill, "{name}");
+        assert_eq!(execution.requested_by, requested_by, "{name}");
+    }
+
+    // A message on the trigger topic that is not a trigger (a recovery without its
+    // confirmation): dead-lettered with the reason, and no execution.
+    let sample_event = sample("sns-trigger.json");
+    let mut refused = with_body(&sample_event, r#"{"plan":"billing","mode":"recovery"}"#);
+    refused["Records"][0]["messageId"] = "0d9c4b1e-2a7f-4c3e-8b5d-6f1a9e2c7b40".into();
+    let refused_id = format!("exec-{}", message_id_of(&refused));
+    assert_eq!(starter.invoke_batch(&refused).await, no_failures());
+    assert!(stack.execution(&refused_id).await.is_none());
+    let dead = stack
+        .drain(
+            QueueRef::DeadLetter(QueueName::Start),
+            Duration::from_secs(3),
+        )
+        .await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let reason = &dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE];
+    assert!(reason.contains("RECOVERY"), "{reason}");
+    println!("{}", starter.startup_report());
 }

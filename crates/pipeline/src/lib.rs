@@ -10,12 +10,15 @@
 //! - [`Deps`]: the ports and the deployment's [`Config`].
 //! - [`role::Role`]: which Lambda carries out which command; the rest is forwarded to its
 //!   owner with a [`message::Message::Resume`].
+//! - [`api`]: the HTTP API (plans and executions), served by the `api` Lambda and by
+//!   `drsctl` directly against the tables.
 //! - `testing` (feature `testing`): in-memory fakes of every port and a player of SQS
 //!   deliveries, for tests here and in the crates that drive the handlers.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod advancer;
+pub mod api;
 pub mod checker;
 pub mod deps;
 pub mod error;

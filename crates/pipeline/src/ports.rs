@@ -10,8 +10,9 @@
 
 use async_trait::async_trait;
 use engine::{
-    ActionResult, Execution, ExecutionId, JobId, JobSnapshot, Limits, Notification, Rejection,
-    RunAction, ServerId, StartRecovery, StartRequestId, TargetSelection, WaveIndex,
+    ActionResult, Execution, ExecutionId, ExecutionStatus, JobId, JobSnapshot, Limits, Mode,
+    Notification, Rejection, RunAction, ServerId, StartRecovery, StartRequestId, TargetSelection,
+    WaveIndex,
 };
 use jiff::Timestamp;
 use plan::{Plan, Target};
@@ -52,6 +53,80 @@ pub trait ExecutionStore: Send + Sync {
         id: &ExecutionId,
         cleanup: &engine::DrillCleanup,
     ) -> PortResult<()>;
+    /// The executions of plan `plan_name`, newest first, at most `limit` (the HTTP API's
+    /// listing). The handlers never list; a store made only for them (a test wrapper) may
+    /// keep this default, which says it cannot.
+    async fn list_by_plan(
+        &self,
+        plan_name: &str,
+        limit: usize,
+    ) -> PortResult<Vec<ExecutionSummary>> {
+        let _ = (plan_name, limit);
+        Err(unsupported(
+            "this execution store",
+            "list executions by plan",
+        ))
+    }
+}
+
+/// One execution as a listing shows it (without its waves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionSummary {
+    /// Its ID.
+    pub execution_id: ExecutionId,
+    /// The plan's name.
+    pub plan_name: String,
+    /// Where it stands.
+    pub status: ExecutionStatus,
+    /// Drill or recovery.
+    pub mode: Mode,
+    /// Who requested it.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: Timestamp,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// Its stored version.
+    pub version: Version,
+}
+
+/// A stored plan with who stored it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPlan {
+    /// The plan.
+    pub plan: Plan,
+    /// When it was last stored.
+    pub updated_at: Timestamp,
+    /// Who stored it (an IAM principal ARN, `drsctl:<user>`...); empty when unknown.
+    pub updated_by: String,
+}
+
+/// A stored plan, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSummary {
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// How many waves it has.
+    pub waves: usize,
+    /// When it was last stored.
+    pub updated_at: Timestamp,
+    /// Who stored it; empty when unknown.
+    pub updated_by: String,
+}
+
+/// Whether a put created a plan or replaced one of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// No plan had that name.
+    Created,
+    /// A plan of that name was replaced.
+    Replaced,
+}
+
+fn unsupported(store: &str, what: &str) -> PortError {
+    PortError::Permanent(format!("{store} cannot {what}"))
 }
 
 /// Stored plans, by name.
@@ -59,6 +134,36 @@ pub trait ExecutionStore: Send + Sync {
 pub trait PlanStore: Send + Sync {
     /// The plan named `name`, if stored.
     async fn get(&self, name: &str) -> PortResult<Option<Plan>>;
+
+    // The rest manages the stored plans (the HTTP API and drsctl); the handlers only read.
+    // A store made only for the handlers (a test wrapper) may keep these defaults, which say
+    // it cannot.
+
+    /// The plan named `name` with who stored it and when, if stored.
+    async fn describe(&self, name: &str) -> PortResult<Option<StoredPlan>> {
+        let _ = name;
+        Err(unsupported("this plan store", "describe plans"))
+    }
+    /// Stores `plan` under its name (replacing one of the same name). The caller has
+    /// validated it.
+    async fn put(
+        &self,
+        plan: &Plan,
+        updated_at: Timestamp,
+        updated_by: &str,
+    ) -> PortResult<PutOutcome> {
+        let _ = (plan, updated_at, updated_by);
+        Err(unsupported("this plan store", "store plans"))
+    }
+    /// Every stored plan, sorted by name.
+    async fn list(&self) -> PortResult<Vec<PlanSummary>> {
+        Err(unsupported("this plan store", "list plans"))
+    }
+    /// Deletes the plan `name`; whether it existed.
+    async fn delete(&self, name: &str) -> PortResult<bool> {
+        let _ = name;
+        Err(unsupported("this plan store", "delete plans"))
+    }
 }
 
 /// Where a DRS call goes: a plan target, or the orchestrator's own account and region.

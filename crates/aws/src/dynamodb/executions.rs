@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use engine::{DrillCleanup, Execution, ExecutionId, ExecutionStatus, Mode, WaveState};
 use jiff::Timestamp;
+pub use pipeline::ports::ExecutionSummary;
 use pipeline::ports::{ExecutionStore, PortError, PortResult, Version};
 
 use super::MAX_TRANSACTION_ITEMS;
@@ -66,27 +67,6 @@ pub struct ExecutionTable {
     known: Mutex<HashMap<ExecutionId, (Version, Vec<u64>)>>,
 }
 
-/// One execution as the indexes list it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecutionSummary {
-    /// Its ID.
-    pub execution_id: ExecutionId,
-    /// The plan's name.
-    pub plan_name: String,
-    /// Where it stands.
-    pub status: ExecutionStatus,
-    /// Drill or recovery.
-    pub mode: Mode,
-    /// Who requested it.
-    pub requested_by: String,
-    /// When.
-    pub requested_at: Timestamp,
-    /// When it ended.
-    pub ended_at: Option<Timestamp>,
-    /// Its stored version.
-    pub version: Version,
-}
-
 /// One wave, serialised.
 struct EncodedWave {
     json: Vec<u8>,
@@ -113,35 +93,6 @@ impl ExecutionTable {
     /// The table's name.
     pub fn table_name(&self) -> &str {
         &self.table
-    }
-
-    /// The executions of `plan_name`, newest first, at most `limit`.
-    pub async fn list_by_plan(
-        &self,
-        plan_name: &str,
-        limit: usize,
-    ) -> PortResult<Vec<ExecutionSummary>> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_PLAN_INDEX)
-            .key_condition_expression("#plan = :plan")
-            .expression_attribute_names("#plan", PLAN_NAME)
-            .expression_attribute_values(":plan", s(plan_name))
-            .scan_index_forward(false)
-            .into_paginator()
-            .items()
-            .send();
-        let mut summaries = Vec::new();
-        while summaries.len() < limit {
-            let Some(item) = pages.next().await else {
-                break;
-            };
-            let item = item.map_err(|e| self.error("Query (by plan)", e))?;
-            summaries.push(summary(&item, &self.table)?);
-        }
-        Ok(summaries)
     }
 
     /// Every execution not terminal yet (the sparse `active` index), oldest first.
@@ -652,6 +603,37 @@ impl ExecutionStore for ExecutionTable {
             .await
             .map_err(|e| self.error("PutItem (cleanup)", e))?;
         Ok(())
+    }
+
+    /// The executions of `plan_name`, newest first, at most `limit` (the `by_plan` index).
+    async fn list_by_plan(
+        &self,
+        plan_name: &str,
+        limit: usize,
+    ) -> PortResult<Vec<ExecutionSummary>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_PLAN_INDEX)
+            .key_condition_expression("#plan = :plan")
+            .expression_attribute_names("#plan", PLAN_NAME)
+            .expression_attribute_values(":plan", s(plan_name))
+            .scan_index_forward(false)
+            // Pages no bigger than needed: the listing reads `limit` items at most.
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .into_paginator()
+            .items()
+            .send();
+        let mut summaries = Vec::new();
+        while summaries.len() < limit {
+            let Some(item) = pages.next().await else {
+                break;
+            };
+            let item = item.map_err(|e| self.error("Query (by plan)", e))?;
+            summaries.push(summary(&item, &self.table)?);
+        }
+        Ok(summaries)
     }
 }
 

@@ -11,7 +11,8 @@ pub mod plans;
 pub use executions::{ExecutionSummary, ExecutionTable};
 pub use item::item_size;
 pub use ledger::{Budget, ClaimRecord, LedgerTable};
-pub use plans::{PlanSummary, PlanTable};
+pub use pipeline::ports::PlanSummary;
+pub use plans::PlanTable;
 
 /// Most actions in one `TransactWriteItems` call.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;

@@ -1,12 +1,13 @@
-//! [`PlanStore`] on DynamoDB: one item per plan (`name`), the plan as JSON.
+//! [`PlanStore`] on DynamoDB: one item per plan (`name`), the plan as JSON, with when and by
+//! whom it was last stored (`updated_at`, `updated_by`).
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use jiff::Timestamp;
-use pipeline::ports::{PlanStore, PortError, PortResult};
+use pipeline::ports::{PlanStore, PlanSummary, PortError, PortResult, PutOutcome, StoredPlan};
 use plan::Plan;
 
-use super::item::{Reader, s, timestamp};
+use super::item::{Item, Reader, s, timestamp};
 use crate::sdk_error;
 
 /// Partition key: the plan's name (S).
@@ -17,17 +18,6 @@ pub const PARTITION_KEY: &str = "name";
 pub struct PlanTable {
     client: Client,
     table: String,
-}
-
-/// A stored plan, as listed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanSummary {
-    /// Its name.
-    pub name: String,
-    /// Its description.
-    pub description: Option<String>,
-    /// When it was last stored.
-    pub updated_at: Timestamp,
 }
 
 impl PlanTable {
@@ -42,67 +32,6 @@ impl PlanTable {
     /// The table's name.
     pub fn table_name(&self) -> &str {
         &self.table
-    }
-
-    /// Stores `plan` (replacing one of the same name) after checking it.
-    pub async fn put(&self, plan: &Plan, updated_at: Timestamp) -> PortResult<()> {
-        plan::validate(plan).map_err(|diagnostics| {
-            PortError::Permanent(format!("plan `{}` is not valid: {diagnostics}", plan.name))
-        })?;
-        let text = serde_json::to_string(plan)
-            .map_err(|e| PortError::Permanent(format!("plan `{}`: {e}", plan.name)))?;
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item(PARTITION_KEY, s(plan.name.clone()))
-            .item("plan", s(text))
-            .item("updated_at", s(timestamp(updated_at)));
-        if let Some(description) = &plan.description {
-            request = request.item("description", s(description.clone()));
-        }
-        request.send().await.map_err(|e| self.error("PutItem", e))?;
-        Ok(())
-    }
-
-    /// Every stored plan, sorted by name.
-    pub async fn list(&self) -> PortResult<Vec<PlanSummary>> {
-        let mut pages = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .projection_expression("#name, description, updated_at")
-            .expression_attribute_names("#name", PARTITION_KEY)
-            .into_paginator()
-            .items()
-            .send();
-        let mut plans = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| self.error("Scan", e))?;
-            let what = format!("plan item in table {}", self.table);
-            let reader = Reader::new(&item, &what);
-            plans.push(PlanSummary {
-                name: reader.string(PARTITION_KEY)?.to_owned(),
-                description: reader.opt_string("description")?.map(str::to_owned),
-                updated_at: reader.timestamp("updated_at")?,
-            });
-        }
-        plans.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(plans)
-    }
-
-    /// Deletes the plan `name`; whether it existed.
-    pub async fn delete(&self, name: &str) -> PortResult<bool> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PARTITION_KEY, s(name))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| self.error("DeleteItem", e))?;
-        Ok(output.attributes.is_some_and(|a| !a.is_empty()))
     }
 
     fn error<E>(
@@ -123,6 +52,10 @@ impl PlanTable {
 #[async_trait]
 impl PlanStore for PlanTable {
     async fn get(&self, name: &str) -> PortResult<Option<Plan>> {
+        Ok(self.describe(name).await?.map(|stored| stored.plan))
+    }
+
+    async fn describe(&self, name: &str) -> PortResult<Option<StoredPlan>> {
         let output = self
             .client
             .get_item()
@@ -136,9 +69,95 @@ impl PlanStore for PlanTable {
             return Ok(None);
         };
         let what = format!("plan `{name}` in table {}", self.table);
-        let text = Reader::new(&item, &what).string("plan")?;
-        serde_json::from_str(text).map(Some).map_err(|e| {
-            PortError::Permanent(format!("{what}: the stored plan is unreadable: {e}"))
+        stored_plan(&item, &what).map(Some)
+    }
+
+    /// Checks `plan` again (a store never holds a plan the starter would refuse), then stores
+    /// it; `Replaced` when an item of that name existed.
+    async fn put(
+        &self,
+        plan: &Plan,
+        updated_at: Timestamp,
+        updated_by: &str,
+    ) -> PortResult<PutOutcome> {
+        plan::validate(plan).map_err(|diagnostics| {
+            PortError::Permanent(format!("plan `{}` is not valid: {diagnostics}", plan.name))
+        })?;
+        let text = serde_json::to_string(plan)
+            .map_err(|e| PortError::Permanent(format!("plan `{}`: {e}", plan.name)))?;
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PARTITION_KEY, s(plan.name.clone()))
+            .item("plan", s(text))
+            .item("updated_at", s(timestamp(updated_at)))
+            .item("updated_by", s(updated_by))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld);
+        if let Some(description) = &plan.description {
+            request = request.item("description", s(description.clone()));
+        }
+        let output = request.send().await.map_err(|e| self.error("PutItem", e))?;
+        Ok(if output.attributes.is_some_and(|a| !a.is_empty()) {
+            PutOutcome::Replaced
+        } else {
+            PutOutcome::Created
         })
     }
+
+    /// Every stored plan, sorted by name. A scan reads whole items whatever it projects, so
+    /// the wave count is taken from the stored plan itself.
+    async fn list(&self) -> PortResult<Vec<PlanSummary>> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut plans = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| self.error("Scan", e))?;
+            let what = format!("plan item in table {}", self.table);
+            let stored = stored_plan(&item, &what)?;
+            plans.push(PlanSummary {
+                name: stored.plan.name,
+                description: stored.plan.description,
+                waves: stored.plan.waves.len(),
+                updated_at: stored.updated_at,
+                updated_by: stored.updated_by,
+            });
+        }
+        plans.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(plans)
+    }
+
+    async fn delete(&self, name: &str) -> PortResult<bool> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(name))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| self.error("DeleteItem", e))?;
+        Ok(output.attributes.is_some_and(|a| !a.is_empty()))
+    }
+}
+
+/// A plan item read back; `updated_by` is empty on items stored before it was recorded.
+fn stored_plan(item: &Item, what: &str) -> PortResult<StoredPlan> {
+    let reader = Reader::new(item, what);
+    let plan = serde_json::from_str(reader.string("plan")?)
+        .map_err(|e| PortError::Permanent(format!("{what}: the stored plan is unreadable: {e}")))?;
+    Ok(StoredPlan {
+        plan,
+        updated_at: reader.timestamp("updated_at")?,
+        updated_by: reader
+            .opt_string("updated_by")?
+            .unwrap_or_default()
+            .to_owned(),
+    })
 }

@@ -23,7 +23,7 @@ use engine::{Execution, ExecutionId};
 use lambda_functions::environment as env;
 use pipeline::Role;
 use pipeline::message::QueueName;
-use pipeline::ports::ExecutionStore;
+use pipeline::ports::{ExecutionStore, PlanStore};
 
 use runtime_api::{Outcome, RuntimeApi};
 
@@ -204,7 +204,7 @@ impl Stack {
             std::fs::read_to_string(repo().join(format!("examples/plans/{name}.yaml"))).unwrap();
         let plan = plan::parse(&text).unwrap();
         self.plans()
-            .put(&plan, jiff::Timestamp::now())
+            .put(&plan, jiff::Timestamp::now(), "test")
             .await
             .unwrap();
         plan
@@ -262,19 +262,28 @@ pub const BIN_DIR_VARIABLE: &str = "LAMBDA_FUNCTIONS_BIN_DIR";
 
 /// The binary of `role`: this build's, or the one in [`BIN_DIR_VARIABLE`].
 pub fn binary(role: Role) -> PathBuf {
+    binary_named(role.as_str())
+}
+
+/// The function binary `name` (`starter`, `checker`, `advancer`, `api`): this build's, or the
+/// one in [`BIN_DIR_VARIABLE`].
+pub fn binary_named(name: &str) -> PathBuf {
     if let Some(dir) = std::env::var_os(BIN_DIR_VARIABLE) {
-        return PathBuf::from(dir).join(role.as_str());
+        return PathBuf::from(dir).join(name);
     }
-    PathBuf::from(match role {
-        Role::Starter => env!("CARGO_BIN_EXE_starter"),
-        Role::Checker => env!("CARGO_BIN_EXE_checker"),
-        Role::Advancer => env!("CARGO_BIN_EXE_advancer"),
+    PathBuf::from(match name {
+        "starter" => env!("CARGO_BIN_EXE_starter"),
+        "checker" => env!("CARGO_BIN_EXE_checker"),
+        "advancer" => env!("CARGO_BIN_EXE_advancer"),
+        "api" => env!("CARGO_BIN_EXE_api"),
+        other => panic!("no function binary {other}"),
     })
 }
 
 /// A function binary running against a [`RuntimeApi`]; killed when dropped.
 pub struct Function {
-    pub role: Role,
+    /// The binary's name (`starter`, …, `api`).
+    pub name: &'static str,
     pub api: RuntimeApi,
     child: Child,
     log: PathBuf,
@@ -286,15 +295,21 @@ pub struct Function {
 impl Function {
     /// Starts `role`'s binary with exactly `vars` (plus `AWS_LAMBDA_RUNTIME_API`).
     pub async fn spawn(role: Role, vars: &BTreeMap<String, String>) -> Self {
+        Self::spawn_named(role.as_str(), vars).await
+    }
+
+    /// Starts the binary `binary` (`api`, or a role's) with exactly `vars` (plus
+    /// `AWS_LAMBDA_RUNTIME_API`).
+    pub async fn spawn_named(binary: &'static str, vars: &BTreeMap<String, String>) -> Self {
         let name = vars
             .get(env::AWS_LAMBDA_FUNCTION_NAME)
             .cloned()
-            .unwrap_or_else(|| format!("drs-orchestrator-{}", role.as_str()));
+            .unwrap_or_else(|| format!("drs-orchestrator-{binary}"));
         let api = RuntimeApi::start(&name).await;
         let log = std::env::temp_dir().join(format!("{name}-{}.log", uuid_like()));
         let output = File::create(&log).unwrap();
         let spawned_at = Instant::now();
-        let child = Command::new(binary(role))
+        let child = Command::new(binary_named(binary))
             .env_clear()
             .envs(vars)
             .env(env::AWS_LAMBDA_RUNTIME_API, api.address())
@@ -304,7 +319,7 @@ impl Function {
             .spawn()
             .unwrap();
         Self {
-            role,
+            name: binary,
             api,
             child,
             log,
@@ -327,8 +342,8 @@ impl Function {
         let outcome = self.invoke(event).await;
         if !matches!(outcome, Outcome::Response(_)) {
             panic!(
-                "{:?} answered {outcome:?}; its log:\n{}",
-                self.role,
+                "{} answered {outcome:?}; its log:\n{}",
+                self.name,
                 self.log_text()
             );
         }
@@ -369,7 +384,7 @@ impl Function {
         format!(
             "{}: process spawn → first /invocation/next {init}; first invocation answered in \
              {first}; peak RSS so far {peak_rss}",
-            self.role.as_str(),
+            self.name,
         )
     }
 
@@ -386,11 +401,7 @@ impl Drop for Function {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!(
-                "--- log of the {} ---\n{}",
-                self.role.as_str(),
-                self.log_text()
-            );
+            eprintln!("--- log of the {} ---\n{}", self.name, self.log_text());
         }
         let _ = std::fs::remove_file(&self.log);
     }

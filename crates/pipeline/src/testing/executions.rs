@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use engine::{DrillCleanup, Execution, ExecutionId};
 
 use super::{Faults, lock};
-use crate::ports::{ExecutionStore, PortError, PortResult, Version};
+use crate::ports::{ExecutionStore, ExecutionSummary, PortError, PortResult, Version};
 
 /// What another writer does to a stored execution just before a save (which then conflicts).
 pub type ConcurrentWrite = Box<dyn FnOnce(&mut Execution) + Send>;
@@ -177,5 +177,38 @@ impl ExecutionStore for FakeExecutionStore {
             .cleanups
             .insert(id.clone(), cleanup.clone());
         Ok(())
+    }
+
+    async fn list_by_plan(
+        &self,
+        plan_name: &str,
+        limit: usize,
+    ) -> PortResult<Vec<ExecutionSummary>> {
+        if let Some(error) = self.faults.take() {
+            return Err(error);
+        }
+        let inner = lock(&self.inner);
+        let mut summaries = Vec::new();
+        for (json, version) in inner.items.values() {
+            let execution = decode(json)?;
+            if execution.plan.name == plan_name {
+                summaries.push(ExecutionSummary {
+                    execution_id: execution.id,
+                    plan_name: execution.plan.name,
+                    status: execution.status,
+                    mode: execution.mode,
+                    requested_by: execution.requested_by,
+                    requested_at: execution.requested_at,
+                    ended_at: execution.ended_at,
+                    version: *version,
+                });
+            }
+        }
+        // Newest first, as the table's index (sorted by `requested_at`) lists them.
+        summaries.sort_by(|a, b| {
+            (b.requested_at, &b.execution_id).cmp(&(a.requested_at, &a.execution_id))
+        });
+        summaries.truncate(limit);
+        Ok(summaries)
     }
 }

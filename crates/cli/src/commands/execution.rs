@@ -1,0 +1,343 @@
+//! `drsctl start|status|executions|cancel|approve`: executions of stored plans, through the
+//! orchestrator's API (deployed, or run in-process on the tables: see [`crate::api`]).
+//!
+//! These commands only ask: `start` sends a start request that the starter Lambda carries
+//! out, `cancel` and `approve` send messages to the advancer. `status` shows where an
+//! execution stands.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::remote::{TableOrJson, cell, print_json, print_text, table, time_cell};
+use super::schedule::ModeArg;
+use super::stored_plan::simple;
+use crate::api::options::ApiOptions;
+use crate::api::{Request, segment};
+use crate::outcome::Outcome;
+
+/// The confirmation a recovery needs.
+const RECOVERY: &str = pipeline::message::RECOVERY_CONFIRMATION;
+
+/// `drsctl start` arguments.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The stored plan to run (`drsctl plan list`).
+    pub plan: String,
+    /// drill: DRS drill instances, production untouched; recovery: a real failover (needs
+    /// --confirm RECOVERY).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: ModeArg,
+    /// `RECOVERY`: required with --mode recovery, so that a real failover is never started by
+    /// a mistyped mode.
+    #[arg(long, value_name = "RECOVERY")]
+    pub confirm: Option<String>,
+    /// Print the API's JSON answer instead of the execution ID.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
+    pub output: TableOrJson,
+    #[command(flatten)]
+    pub api: ApiOptions,
+}
+
+/// `drsctl start PLAN --mode drill|recovery`: asks for an execution; prints its ID.
+pub fn start(args: &StartArgs) -> Outcome {
+    let mode = match args.mode {
+        ModeArg::Drill => "drill",
+        ModeArg::Recovery => "recovery",
+    };
+    if args.mode == ModeArg::Recovery && args.confirm.as_deref() != Some(RECOVERY) {
+        let given = match &args.confirm {
+            Some(value) => format!(" (--confirm `{value}` is not it)"),
+            None => String::new(),
+        };
+        eprintln!(
+            "drsctl start: refused: --mode recovery fails over to the recovery site for real; \
+             to go ahead, add --confirm {RECOVERY}{given}. For a test, use --mode drill."
+        );
+        return Outcome::Invalid;
+    }
+    let mut body = json!({ "plan": args.plan, "mode": mode });
+    if let Some(confirm) = &args.confirm {
+        body["confirm"] = json!(confirm);
+    }
+    let request = Request::new("POST", "/executions".to_owned()).json(&body);
+    let output = args.output;
+    simple("start", &args.api, request, move |answer| match output {
+        TableOrJson::Json => print_json(answer),
+        TableOrJson::Table => {
+            let id = cell(&answer["execution_id"]);
+            print_text(&format!(
+                "{id}\n{} of plan {} requested; follow it with: drsctl status {id}\n",
+                cell(&answer["mode"]),
+                cell(&answer["plan"]),
+            ))
+        }
+    })
+}
+
+/// `drsctl status EXECUTION_ID`: the execution, its waves and their servers.
+pub fn status(execution_id: &str, output: TableOrJson, options: &ApiOptions) -> Outcome {
+    let request = Request::new("GET", format!("/executions/{}", segment(execution_id)));
+    simple("status", options, request, move |detail| match output {
+        TableOrJson::Json => print_json(detail),
+        TableOrJson::Table => print_text(&status_text(detail)),
+    })
+}
+
+/// The execution detail as text: a header, the waves, the servers, the failures.
+pub fn status_text(detail: &Value) -> String {
+    let mut out = String::new();
+    let rto = match (detail["rto_minutes"].as_u64(), detail["rto_met"].as_bool()) {
+        (None, _) => "-".to_owned(),
+        (Some(minutes), Some(true)) => format!("{minutes}m: met"),
+        (Some(minutes), Some(false)) => format!("{minutes}m: MISSED"),
+        (Some(minutes), None) => format!("{minutes}m"),
+    };
+    let mut header = vec![
+        vec!["execution".to_owned(), cell(&detail["execution_id"])],
+        vec![
+            "plan".to_owned(),
+            format!("{} ({})", cell(&detail["plan"]), cell(&detail["mode"])),
+        ],
+        vec!["status".to_owned(), cell(&detail["status"])],
+        vec![
+            "started".to_owned(),
+            format!(
+                "{} by {}",
+                time_cell(&detail["started_at"]),
+                cell(&detail["requested_by"])
+            ),
+        ],
+        vec!["finished".to_owned(), time_cell(&detail["finished_at"])],
+        vec!["rto".to_owned(), rto],
+    ];
+    if let Some(cancellation) = detail["cancellation"].as_object() {
+        header.push(vec![
+            "cancelled".to_owned(),
+            format!(
+                "by {}: {}",
+                cell(cancellation.get("by").unwrap_or(&Value::Null)),
+                cell(cancellation.get("reason").unwrap_or(&Value::Null))
+            ),
+        ]);
+    }
+    out.push_str(&table(&header));
+
+    let waves: Vec<&Value> = detail["waves"].as_array().into_iter().flatten().collect();
+    let mut wave_rows = vec![
+        [
+            "WAVE", "NAME", "STATUS", "STARTED", "FINISHED", "RTO", "JOBS",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    let mut server_rows = vec![
+        [
+            "WAVE",
+            "SERVER",
+            "TARGET",
+            "STATUS",
+            "LAUNCH_STATUS",
+            "LAUNCHED_AT",
+            "RECOVERY_INSTANCE",
+            "JOB",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    let mut failures = Vec::new();
+    for wave in &waves {
+        let index = cell(&wave["index"]);
+        let jobs: Vec<String> = wave["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(cell)
+            .collect();
+        let rto = match (wave["rto_minutes"].as_u64(), wave["rto_met"].as_bool()) {
+            (None, _) => "-".to_owned(),
+            (Some(minutes), Some(false)) => format!("{minutes}m MISSED"),
+            (Some(minutes), _) => format!("{minutes}m"),
+        };
+        wave_rows.push(vec![
+            index.clone(),
+            cell(&wave["name"]),
+            cell(&wave["status"]),
+            time_cell(&wave["started_at"]),
+            time_cell(&wave["finished_at"]),
+            rto,
+            if jobs.is_empty() {
+                "-".to_owned()
+            } else {
+                jobs.join(",")
+            },
+        ]);
+        if wave["failure"].is_string() {
+            failures.push(format!(
+                "wave {index} ({}): {}",
+                cell(&wave["name"]),
+                cell(&wave["failure"])
+            ));
+        }
+        for server in wave["servers"].as_array().into_iter().flatten() {
+            let optional = if server["optional"].as_bool() == Some(true) {
+                " (optional)"
+            } else {
+                ""
+            };
+            server_rows.push(vec![
+                index.clone(),
+                format!("{}{optional}", cell(&server["id"])),
+                cell(&server["target"]),
+                cell(&server["status"]),
+                cell(&server["launch_status"]),
+                time_cell(&server["launched_at"]),
+                cell(&server["recovery_instance"]),
+                cell(&server["job_id"]),
+            ]);
+            if server["failure"].is_string() {
+                failures.push(format!(
+                    "server {} (wave {index}): {}",
+                    cell(&server["id"]),
+                    cell(&server["failure"])
+                ));
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&table(&wave_rows));
+    if server_rows.len() > 1 {
+        out.push('\n');
+        out.push_str(&table(&server_rows));
+    }
+    if !failures.is_empty() {
+        out.push('\n');
+        for failure in failures {
+            out.push_str(&failure);
+            out.push('\n');
+        }
+    }
+    let awaiting: Vec<String> = waves
+        .iter()
+        .filter(|w| w["status"] == "AWAITING_APPROVAL")
+        .map(|w| cell(&w["index"]))
+        .collect();
+    if let Some(index) = awaiting.first() {
+        out.push_str(&format!(
+            "\nwave {index} awaits approval: drsctl approve {} --wave {index}\n",
+            cell(&detail["execution_id"])
+        ));
+    }
+    out
+}
+
+/// `drsctl executions PLAN`: the plan's executions, newest first.
+pub fn list(plan: &str, limit: Option<u32>, output: TableOrJson, options: &ApiOptions) -> Outcome {
+    let mut request = Request::new("GET", format!("/plans/{}/executions", segment(plan)));
+    if let Some(limit) = limit {
+        request.query.push(("limit".to_owned(), limit.to_string()));
+    }
+    simple("executions", options, request, move |body| match output {
+        TableOrJson::Json => print_json(body),
+        TableOrJson::Table => {
+            let mut rows = vec![
+                ["EXECUTION", "MODE", "STATUS", "STARTED", "FINISHED", "BY"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ];
+            for execution in body["executions"].as_array().into_iter().flatten() {
+                rows.push(
+                    [
+                        "execution_id",
+                        "mode",
+                        "status",
+                        "started_at",
+                        "finished_at",
+                        "requested_by",
+                    ]
+                    .iter()
+                    .map(|field| time_cell(&execution[*field]))
+                    .collect(),
+                );
+            }
+            print_text(&table(&rows))
+        }
+    })
+}
+
+/// `drsctl cancel EXECUTION_ID`: asks the advancer to cancel it.
+pub fn cancel(execution_id: &str, reason: Option<&str>, options: &ApiOptions) -> Outcome {
+    let body = match reason {
+        Some(reason) => json!({ "reason": reason }),
+        None => json!({}),
+    };
+    let request = Request::new(
+        "POST",
+        format!("/executions/{}/cancel", segment(execution_id)),
+    )
+    .json(&body);
+    let id = execution_id.to_owned();
+    simple("cancel", options, request, move |answer| {
+        print_text(&format!(
+            "{id}: {} (the advancer stops the execution and records the cancel)\n",
+            cell(&answer["status"])
+        ))
+    })
+}
+
+/// `drsctl approve EXECUTION_ID --wave N`: approves a wave that awaits approval.
+pub fn approve(execution_id: &str, wave: u32, options: &ApiOptions) -> Outcome {
+    let request = Request::new(
+        "POST",
+        format!("/executions/{}/waves/{wave}/approve", segment(execution_id)),
+    );
+    let id = execution_id.to_owned();
+    simple("approve", options, request, move |answer| {
+        print_text(&format!("{id}: wave {wave} {}\n", cell(&answer["status"])))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_shows_waves_servers_failures_and_what_awaits_approval() {
+        let detail = json!({
+            "execution_id": "exec-1", "plan": "billing", "mode": "drill", "status": "AWAITING_APPROVAL",
+            "requested_by": "drsctl:alice", "started_at": "2026-01-01T10:00:00Z", "finished_at": null,
+            "rto_minutes": 60, "rto_met": null, "cancellation": null,
+            "waves": [
+                {"index": 0, "name": "database", "status": "SUCCEEDED", "started_at": "2026-01-01T10:00:01Z",
+                 "finished_at": "2026-01-01T10:20:00Z", "rto_minutes": 20, "rto_met": false, "failure": null,
+                 "jobs": ["drsjob-1"], "servers": [
+                    {"id": "s-1", "target": "dr-east", "optional": false, "status": "LAUNCHED", "launch_status": "LAUNCHED",
+                     "launched_at": "2026-01-01T10:19:00Z", "recovery_instance": "i-1", "job_id": "drsjob-1", "failure": null},
+                    {"id": "s-2", "target": null, "optional": true, "status": "FAILED", "launch_status": "FAILED",
+                     "launched_at": null, "recovery_instance": null, "job_id": "drsjob-1", "failure": "no subnet"}
+                 ]},
+                {"index": 1, "name": "app", "status": "AWAITING_APPROVAL", "started_at": null, "finished_at": null,
+                 "rto_minutes": null, "rto_met": null, "failure": null, "jobs": [], "servers": []}
+            ]
+        });
+        let text = status_text(&detail);
+        assert!(text.contains("plan       billing (drill)\n"), "{text}");
+        assert!(text.contains("rto        60m\n"), "{text}");
+        assert!(
+            text.contains("0     database  SUCCEEDED          2026-01-01T10:00:01Z  2026-01-01T10:20:00Z  20m MISSED  drsjob-1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1     app       AWAITING_APPROVAL  -"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0     s-2 (optional)  -        FAILED    FAILED"),
+            "{text}"
+        );
+        assert!(text.contains("server s-2 (wave 0): no subnet\n"), "{text}");
+        assert!(
+            text.ends_with("wave 1 awaits approval: drsctl approve exec-1 --wave 1\n"),
+            "{text}"
+        );
+    }
+}

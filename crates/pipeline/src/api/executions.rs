@@ -1,0 +1,327 @@
+//! `/executions`: start, get, list by plan, cancel, approve.
+//!
+//! The API never changes an execution itself: it checks the request against the stored state
+//! (so the caller hears at once of an unknown execution or a finished one) and sends the
+//! pipeline's message; the starter or the advancer acts on it, and the engine decides again
+//! with the state it then finds.
+
+use engine::{Execution, ExecutionId, Mode, WavePhase};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::errors::ApiError;
+use super::plans::not_stored;
+use super::{ApiDeps, ApiRequest, ApiResponse, body, detail};
+use crate::message::{Message, PlanSource, QueueName, RECOVERY_CONFIRMATION};
+
+/// The longest execution ID accepted from a caller.
+pub const MAX_EXECUTION_ID_CHARS: usize = 100;
+/// How many executions `GET /plans/{name}/executions` returns without `limit`.
+pub const DEFAULT_LIST_LIMIT: usize = 50;
+/// The most it returns.
+pub const MAX_LIST_LIMIT: usize = 100;
+/// The reason recorded for a cancel whose body gives none.
+pub const DEFAULT_CANCEL_REASON: &str = "cancelled through the HTTP API";
+
+/// The body of `POST /executions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartBody {
+    plan: Option<String>,
+    mode: Option<Mode>,
+    confirm: Option<String>,
+    execution_id: Option<String>,
+}
+
+/// `POST /executions`: sends `start_execution` to the start queue.
+pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    if body::text(request).is_none() {
+        return Err(ApiError::invalid_request(
+            "the body is empty: send {\"plan\": \"<stored plan>\", \"mode\": \"drill\"|\"recovery\"}",
+        ));
+    }
+    let start: StartBody = body::json(request)?;
+    let plan_name = start
+        .plan
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("`plan` is missing: name a stored plan"))?;
+    let mode = start
+        .mode
+        .ok_or_else(|| ApiError::invalid_request("`mode` is missing: \"drill\" or \"recovery\""))?;
+    if mode == Mode::Recovery && start.confirm.as_deref() != Some(RECOVERY_CONFIRMATION) {
+        return Err(ApiError::confirmation_required(format!(
+            "a recovery (not a drill) launches production recovery instances: repeat the \
+             request with \"confirm\": \"{RECOVERY_CONFIRMATION}\"{}",
+            match start.confirm.as_deref() {
+                Some(other) => format!(" (got {other:?})"),
+                None => String::new(),
+            }
+        )));
+    }
+    let execution_id = match start.execution_id {
+        Some(id) => checked_execution_id(&id)?,
+        None => execution_id_for_request(&request.request_id)?,
+    };
+    let exists = deps
+        .plans
+        .get(&plan_name)
+        .await
+        .map_err(|e| ApiError::from_port(&format!("reading plan `{plan_name}`"), e))?
+        .is_some();
+    if !exists {
+        return Err(not_stored(&plan_name));
+    }
+    // A caller-chosen ID makes retries idempotent; the same ID for another request is not.
+    if let Some(existing) = load(deps, &execution_id).await? {
+        if existing.plan.name != plan_name || existing.mode != mode {
+            return Err(ApiError::conflict(format!(
+                "execution `{execution_id}` exists already, for plan `{}` ({}): choose \
+                 another execution_id",
+                existing.plan.name,
+                mode_name(existing.mode)
+            )));
+        }
+        // A retry of a request the starter has taken: nothing more to send.
+        return Ok(ApiResponse::json(
+            202,
+            json!({
+                "execution_id": execution_id,
+                "plan": plan_name,
+                "mode": mode,
+                "status": existing.status,
+            }),
+        ));
+    }
+    let message = Message::StartExecution {
+        execution_id: Some(execution_id.clone()),
+        plan: PlanSource::Stored {
+            plan_name: plan_name.clone(),
+        },
+        mode,
+        confirm: start.confirm,
+        requested_by: request.caller.clone(),
+    };
+    send(deps, QueueName::Start, &message, "requesting the execution").await?;
+    Ok(ApiResponse::json(
+        202,
+        json!({
+            "execution_id": execution_id,
+            "plan": plan_name,
+            "mode": mode,
+            "status": "REQUESTED",
+        }),
+    ))
+}
+
+/// `GET /executions/{id}`: the execution, per wave and per server.
+pub async fn get(deps: &ApiDeps<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+    let execution = found(deps, id).await?;
+    let detail = serde_json::to_value(detail::ExecutionDetail::of(&execution)).map_err(|e| {
+        ApiError::internal(format!(
+            "execution `{id}`: the detail does not serialise: {e}"
+        ))
+    })?;
+    Ok(ApiResponse::json(200, detail))
+}
+
+/// `GET /plans/{name}/executions[?limit=N]`: the plan's executions, newest first. 404 only
+/// when the plan is not stored and has no executions (they outlive a deleted plan).
+pub async fn list_by_plan(
+    deps: &ApiDeps<'_>,
+    name: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let limit = match request.query_param("limit") {
+        None => DEFAULT_LIST_LIMIT,
+        Some(text) => match text.parse::<usize>() {
+            Ok(limit) if (1..=MAX_LIST_LIMIT).contains(&limit) => limit,
+            _ => {
+                return Err(ApiError::invalid_request(format!(
+                    "`limit` is {text:?}; give a whole number from 1 to {MAX_LIST_LIMIT}"
+                )));
+            }
+        },
+    };
+    let summaries = deps
+        .executions
+        .list_by_plan(name, limit)
+        .await
+        .map_err(|e| ApiError::from_port(&format!("listing the executions of `{name}`"), e))?;
+    if summaries.is_empty() {
+        let stored = deps
+            .plans
+            .get(name)
+            .await
+            .map_err(|e| ApiError::from_port(&format!("reading plan `{name}`"), e))?;
+        if stored.is_none() {
+            return Err(not_stored(name));
+        }
+    }
+    let executions: Vec<serde_json::Value> = summaries
+        .into_iter()
+        .map(|s| {
+            json!({
+                "execution_id": s.execution_id,
+                "mode": s.mode,
+                "status": s.status,
+                "requested_by": s.requested_by,
+                "started_at": s.requested_at,
+                "finished_at": s.ended_at,
+            })
+        })
+        .collect();
+    Ok(ApiResponse::json(200, json!({ "executions": executions })))
+}
+
+/// The body of `POST /executions/{id}/cancel`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    reason: Option<String>,
+}
+
+/// `POST /executions/{id}/cancel`: sends `cancel` to the advance queue; 409 once finished.
+pub async fn cancel(
+    deps: &ApiDeps<'_>,
+    id: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let cancel: CancelBody = body::json(request)?;
+    let execution = found(deps, id).await?;
+    if execution.status.is_terminal() {
+        return Err(ApiError::conflict(format!(
+            "execution `{id}` is {} already: there is nothing to cancel",
+            execution.status
+        )));
+    }
+    let message = Message::Cancel {
+        execution_id: execution.id.clone(),
+        by: request.caller.clone(),
+        reason: cancel
+            .reason
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_CANCEL_REASON.to_owned()),
+    };
+    send(deps, QueueName::Advance, &message, "requesting the cancel").await?;
+    Ok(ApiResponse::json(
+        202,
+        json!({ "execution_id": execution.id, "status": "CANCEL_REQUESTED" }),
+    ))
+}
+
+/// `POST /executions/{id}/waves/{index}/approve`: sends `approve` to the advance queue; 409
+/// unless that wave is awaiting approval.
+pub async fn approve(
+    deps: &ApiDeps<'_>,
+    id: &str,
+    index: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let Ok(wave) = index.parse::<usize>() else {
+        return Err(ApiError::invalid_request(format!(
+            "wave index `{index}` is not a whole number (waves count from 0)"
+        )));
+    };
+    let execution = found(deps, id).await?;
+    let Some(state) = execution.waves.get(wave) else {
+        return Err(ApiError::not_found(format!(
+            "execution `{id}` has {} wave(s), numbered from 0: there is no wave {wave}",
+            execution.waves.len()
+        )));
+    };
+    if state.phase != WavePhase::AwaitingApproval {
+        let status = detail::wave_status(&execution, wave)
+            .map_or_else(|| "unknown".to_owned(), |s| s.to_owned());
+        return Err(ApiError::conflict(format!(
+            "wave {wave} (`{}`) of execution `{id}` is not awaiting approval: it is {status}",
+            state.name
+        )));
+    }
+    let message = Message::Approve {
+        execution_id: execution.id.clone(),
+        wave,
+        by: request.caller.clone(),
+    };
+    send(deps, QueueName::Advance, &message, "sending the approval").await?;
+    Ok(ApiResponse::json(
+        202,
+        json!({ "execution_id": execution.id, "wave": wave, "status": "APPROVAL_REQUESTED" }),
+    ))
+}
+
+async fn load(deps: &ApiDeps<'_>, id: &ExecutionId) -> Result<Option<Execution>, ApiError> {
+    deps.executions
+        .load(id)
+        .await
+        .map(|found| found.map(|(execution, _)| execution))
+        .map_err(|e| ApiError::from_port(&format!("reading execution `{id}`"), e))
+}
+
+async fn found(deps: &ApiDeps<'_>, id: &str) -> Result<Execution, ApiError> {
+    load(deps, &ExecutionId::new(id)).await?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no execution `{id}` (a start request is stored once the starter takes it, \
+             usually within seconds)"
+        ))
+    })
+}
+
+async fn send(
+    deps: &ApiDeps<'_>,
+    queue: QueueName,
+    message: &Message,
+    doing: &str,
+) -> Result<(), ApiError> {
+    deps.queues
+        .send(queue, message, 0)
+        .await
+        .map_err(|e| ApiError::from_port(doing, e))
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Drill => "drill",
+        Mode::Recovery => "recovery",
+    }
+}
+
+/// Whether `c` may appear in an execution ID: it names DynamoDB items and DRS tags and is
+/// the first part of `{execution}/{wave}/{attempt}/{chunk}` request IDs, so no `/`.
+fn id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// A caller's execution ID, checked.
+fn checked_execution_id(id: &str) -> Result<ExecutionId, ApiError> {
+    let length = id.chars().count();
+    if length == 0 || length > MAX_EXECUTION_ID_CHARS || !id.chars().all(id_char) {
+        return Err(ApiError::invalid_request(format!(
+            "`execution_id` {id:?} is not valid: use 1 to {MAX_EXECUTION_ID_CHARS} of \
+             A-Z a-z 0-9 - _ ."
+        )));
+    }
+    Ok(ExecutionId::new(id))
+}
+
+/// The execution ID of a request whose body names none: `exec-api-<request ID>`, with any
+/// character an ID may not hold written as `_XX` (its hex code), so distinct request IDs give
+/// distinct execution IDs.
+pub fn execution_id_for_request(request_id: &str) -> Result<ExecutionId, ApiError> {
+    if request_id.is_empty() {
+        return Err(ApiError::internal(
+            "the request has no request ID to derive the execution ID from",
+        ));
+    }
+    let mut id = String::from("exec-api-");
+    for c in request_id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            id.push(c);
+        } else {
+            let mut buffer = [0u8; 4];
+            for byte in c.encode_utf8(&mut buffer).bytes() {
+                id.push_str(&format!("_{byte:02x}"));
+            }
+        }
+    }
+    Ok(ExecutionId::new(id))
+}
