@@ -105,6 +105,18 @@ class RoutesAgree(unittest.TestCase):
                     self.assertIn("500", responses)
                     self.assertTrue(operation.get("operationId"))
 
+    def test_routes_with_path_parameters_document_400(self):
+        # The router answers 400 `invalid_request` to a path segment that is not valid
+        # percent-encoding (`/plans/%zz`), on every route that has a parameter.
+        for path, item in self.document["paths"].items():
+            if "{" not in path:
+                continue
+            for method, operation in item.items():
+                if method not in HTTP_METHODS:
+                    continue
+                with self.subTest(route=f"{method.upper()} {path}"):
+                    self.assertIn("400", operation["responses"])
+
     def resolve(self, ref: str) -> dict:
         node = self.document
         for part in ref.removeprefix("#/").split("/"):

@@ -128,7 +128,12 @@ impl Stack {
 
     /// Stores an execution of `plan_text` as the starter would have, and returns its ID.
     fn store_execution(&self, plan_text: &str) -> String {
-        let id = format!("exec-test-{}", unique());
+        self.store_execution_as(&format!("exec-test-{}", unique()), plan_text)
+    }
+
+    /// [`Self::store_execution`] under the ID `id`.
+    fn store_execution_as(&self, id: &str, plan_text: &str) -> String {
+        let id = id.to_owned();
         runtime().block_on(async {
             let table =
                 ExecutionTable::new(config().await.dynamodb(), &self.resources.executions.name);
@@ -483,6 +488,103 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     let gone = direct(&stack, &["plan", "get", "billing"]);
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("not_found"), "{}", gone.stderr);
+}
+
+#[test]
+fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execution() {
+    let stack = stack("retry");
+    let applied = direct(&stack, &["plan", "apply", &example("billing.yaml")]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+
+    // Without --execution-id: an ID chosen by drsctl, told before the request goes out, and
+    // the one sent.
+    let started = direct(&stack, &["start", "billing", "--mode", "drill"]);
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    let chosen = started.stdout.lines().next().unwrap().to_owned();
+    assert!(chosen.starts_with("exec-drsctl-"), "{}", started.stdout);
+    assert!(
+        started
+            .stderr
+            .contains(&format!("drsctl start: execution ID {chosen}")),
+        "{}",
+        started.stderr
+    );
+    let sent = stack.drain(QueueName::Start);
+    assert!(
+        matches!(&sent[..], [Message::StartExecution { execution_id: Some(id), .. }] if id.as_str() == chosen),
+        "{sent:?}"
+    );
+
+    // A retry with that ID before the starter took the request: the same ID again (the
+    // starter treats it as a redelivery).
+    let retried = direct(
+        &stack,
+        &[
+            "start",
+            "billing",
+            "--mode",
+            "drill",
+            "--execution-id",
+            &chosen,
+        ],
+    );
+    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    assert_eq!(retried.stdout.lines().next(), Some(chosen.as_str()));
+    let sent = stack.drain(QueueName::Start);
+    assert!(
+        matches!(&sent[..], [Message::StartExecution { execution_id: Some(id), .. }] if id.as_str() == chosen),
+        "{sent:?}"
+    );
+
+    // Once the execution exists, a retry sends nothing and answers its status.
+    stack.store_execution_as(&chosen, TWO_WAVES);
+    let late = direct(
+        &stack,
+        &[
+            "start",
+            "billing",
+            "--mode",
+            "drill",
+            "--execution-id",
+            &chosen,
+        ],
+    );
+    assert_eq!(late.code, 0, "{}", late.stderr);
+    assert!(
+        late.stdout
+            .contains("drill of plan billing requested (RUNNING)"),
+        "{}",
+        late.stdout
+    );
+    assert!(stack.drain(QueueName::Start).is_empty());
+
+    // A listing cut short by --limit says so.
+    stack.store_execution(TWO_WAVES);
+    let cut = direct(&stack, &["executions", "billing", "--limit", "1"]);
+    assert_eq!(cut.code, 0, "{}", cut.stderr);
+    assert_eq!(cut.stdout.lines().count(), 2, "{}", cut.stdout);
+    assert!(
+        cut.stderr.contains("older executions not shown"),
+        "{}",
+        cut.stderr
+    );
+    let all = direct(&stack, &["executions", "billing", "--limit", "2"]);
+    assert_eq!(all.stdout.lines().count(), 3, "{}", all.stdout);
+    assert!(!all.stderr.contains("not shown"), "{}", all.stderr);
+
+    let bad = direct(
+        &stack,
+        &[
+            "start",
+            "billing",
+            "--mode",
+            "drill",
+            "--execution-id",
+            "..",
+        ],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("execution_id"), "{}", bad.stderr);
 }
 
 #[test]
@@ -909,6 +1011,38 @@ fn an_unreachable_api_is_named() {
             .contains("cannot reach GET http://127.0.0.1:9/plans"),
         "{}",
         run.stderr
+    );
+    // A start whose answer never came: the ID it sent, and how to retry without a second
+    // execution.
+    let start = drsctl_with(
+        &[
+            "start",
+            "billing",
+            "--mode",
+            "drill",
+            "--execution-id",
+            "exec-lost-1",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--region",
+            REGION,
+        ],
+        SECRET,
+    );
+    assert_eq!(start.code, 1, "{}", start.stderr);
+    assert!(
+        start
+            .stderr
+            .contains("cannot reach POST http://127.0.0.1:9/executions"),
+        "{}",
+        start.stderr
+    );
+    assert!(
+        start
+            .stderr
+            .contains("run the same command with --execution-id exec-lost-1"),
+        "{}",
+        start.stderr
     );
     let bad = drsctl_with(&["plan", "list", "--api-url", "ftp://x"], SECRET);
     assert_eq!(bad.code, 1, "{}", bad.stderr);

@@ -4,7 +4,10 @@
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::http_request::{
+    PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
+    sign,
+};
 use aws_sigv4::sign::v4;
 
 /// The signing name of API Gateway.
@@ -25,7 +28,7 @@ pub fn sign_request(
         .region(region)
         .name(SERVICE)
         .time(time)
-        .settings(SigningSettings::default())
+        .settings(settings())
         .build()
         .map_err(|e| format!("cannot sign the request: {e}"))?
         .into();
@@ -51,6 +54,16 @@ pub fn sign_request(
     };
     instructions.apply_to_request_http1x(request);
     Ok(())
+}
+
+/// How API Gateway builds the canonical request it checks: the path as sent (each segment
+/// already percent-encoded by drsctl) percent-encoded once more (`%` → `%25`), like every AWS
+/// service but S3, and the query parameters sorted and encoded by the signer.
+fn settings() -> SigningSettings {
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Double;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Enabled;
+    settings
 }
 
 #[cfg(test)]
@@ -109,5 +122,54 @@ mod tests {
         let mut signed = request();
         sign_request(&mut signed, &credentials, "eu-west-1", SystemTime::now()).unwrap();
         assert_eq!(signed.headers()["x-amz-security-token"], "token");
+    }
+
+    #[test]
+    fn encoded_path_segments_are_signed_encoded_twice_as_api_gateway_checks_them() {
+        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        let credentials = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        let uri =
+            "https://abc.execute-api.eu-west-1.amazonaws.com/executions/exec%2Bx?limit=5&a=%20";
+        let build = || {
+            hyper::Request::builder()
+                .method("GET")
+                .uri(uri)
+                .header("host", "abc.execute-api.eu-west-1.amazonaws.com")
+                .body(String::new())
+                .unwrap()
+        };
+        let mut signed = build();
+        sign_request(&mut signed, &credentials, "eu-west-1", time).unwrap();
+        let with = |mode: PercentEncodingMode| {
+            let identity = credentials.clone().into();
+            let mut settings = SigningSettings::default();
+            settings.percent_encoding_mode = mode;
+            let params = v4::SigningParams::builder()
+                .identity(&identity)
+                .region("eu-west-1")
+                .name(SERVICE)
+                .time(time)
+                .settings(settings)
+                .build()
+                .unwrap()
+                .into();
+            let signable = SignableRequest::new(
+                "GET",
+                uri,
+                [("host", "abc.execute-api.eu-west-1.amazonaws.com")].into_iter(),
+                SignableBody::Bytes(b""),
+            )
+            .unwrap();
+            let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+            let mut request = build();
+            instructions.apply_to_request_http1x(&mut request);
+            authorization(&request).to_owned()
+        };
+        assert_eq!(authorization(&signed), with(PercentEncodingMode::Double));
+        assert_ne!(
+            authorization(&signed),
+            with(PercentEncodingMode::Single),
+            "the path's escapes must be encoded again, or API Gateway refuses the signature"
+        );
     }
 }

@@ -8,7 +8,9 @@
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::remote::{TableOrJson, cell, print_json, print_text, table, time_cell};
+use super::remote::{
+    self, TableOrJson, cell, print_json, print_text, report_error, table, time_cell,
+};
 use super::schedule::ModeArg;
 use super::stored_plan::simple;
 use crate::api::options::ApiOptions;
@@ -31,6 +33,12 @@ pub struct StartArgs {
     /// a mistyped mode.
     #[arg(long, value_name = "RECOVERY")]
     pub confirm: Option<String>,
+    /// The new execution's ID (1 to 100 of A-Z a-z 0-9 - _ ., starting with a letter or
+    /// digit). Default: a fresh `exec-drsctl-<UUID>`, printed before the request is sent.
+    /// Give the printed ID again to retry a start whose answer was lost (a timeout): the
+    /// orchestrator starts one execution per ID, so a retry never starts a second one.
+    #[arg(long, value_name = "ID")]
+    pub execution_id: Option<String>,
     /// Print the API's JSON answer instead of the execution ID.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
     pub output: TableOrJson,
@@ -55,23 +63,61 @@ pub fn start(args: &StartArgs) -> Outcome {
         );
         return Outcome::Invalid;
     }
-    let mut body = json!({ "plan": args.plan, "mode": mode });
+    // One ID per invocation, chosen here and sent: the API answers a repeated ID with the
+    // execution it already has, so whatever happens to this request, repeating it with the
+    // same ID is safe.
+    let execution_id = args
+        .execution_id
+        .clone()
+        .unwrap_or_else(|| format!("exec-drsctl-{}", uuid::Uuid::new_v4()));
+    let mut body = json!({ "plan": args.plan, "mode": mode, "execution_id": execution_id });
     if let Some(confirm) = &args.confirm {
         body["confirm"] = json!(confirm);
     }
     let request = Request::new("POST", "/executions".to_owned()).json(&body);
     let output = args.output;
-    simple("start", &args.api, request, move |answer| match output {
-        TableOrJson::Json => print_json(answer),
-        TableOrJson::Table => {
-            let id = cell(&answer["execution_id"]);
-            print_text(&format!(
-                "{id}\n{} of plan {} requested; follow it with: drsctl status {id}\n",
-                cell(&answer["mode"]),
-                cell(&answer["plan"]),
-            ))
+    let retry = retry_hint(&execution_id);
+    eprintln!("drsctl start: execution ID {execution_id}");
+    remote::run("start", &args.api, |transport| async move {
+        let response = match transport.send(&request).await {
+            Ok(response) => response,
+            Err(error) => {
+                // Nothing says whether the request arrived: say how to retry safely.
+                eprintln!("drsctl start: {error}");
+                eprintln!("{retry}");
+                return Ok(Outcome::Unsuccessful);
+            }
+        };
+        if !response.is_success() {
+            let outcome = report_error("start", &response, &transport, None);
+            if response.status >= 500 || response.status == 429 {
+                eprintln!("{retry}");
+            }
+            return Ok(outcome);
         }
+        let answer = response.json();
+        Ok(match output {
+            TableOrJson::Json => print_json(answer),
+            TableOrJson::Table => {
+                let id = cell(&answer["execution_id"]);
+                print_text(&format!(
+                    "{id}\n{} of plan {} requested ({}); follow it with: drsctl status {id}\n",
+                    cell(&answer["mode"]),
+                    cell(&answer["plan"]),
+                    cell(&answer["status"]),
+                ))
+            }
+        })
     })
+}
+
+/// The hint after a start whose outcome is unknown: the same command, with the same ID.
+fn retry_hint(execution_id: &str) -> String {
+    format!(
+        "hint: execution {execution_id} may have been requested all the same (see: drsctl \
+         status {execution_id}); to retry, run the same command with --execution-id \
+         {execution_id}: one ID never starts two executions"
+    )
 }
 
 /// `drsctl status EXECUTION_ID`: the execution, its waves and their servers.
@@ -259,7 +305,14 @@ pub fn list(plan: &str, limit: Option<u32>, output: TableOrJson, options: &ApiOp
                     .collect(),
                 );
             }
-            print_text(&table(&rows))
+            let shown = print_text(&table(&rows));
+            if body["more"] == true {
+                eprintln!(
+                    "(older executions not shown: --limit takes up to {})",
+                    pipeline::api::MAX_LIST_LIMIT
+                );
+            }
+            shown
         }
     })
 }

@@ -62,16 +62,9 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
         Some(id) => checked_execution_id(&id)?,
         None => execution_id_for_request(&request.request_id)?,
     };
-    let exists = deps
-        .plans
-        .get(&plan_name)
-        .await
-        .map_err(|e| ApiError::from_port(&format!("reading plan `{plan_name}`"), e))?
-        .is_some();
-    if !exists {
-        return Err(not_stored(&plan_name));
-    }
     // A caller-chosen ID makes retries idempotent; the same ID for another request is not.
+    // Checked before the plan: a retry of a request already taken answers as the first did,
+    // even if the plan was deleted since (the execution holds its own copy).
     if let Some(existing) = load(deps, &execution_id).await? {
         if existing.plan.name != plan_name || existing.mode != mode {
             return Err(ApiError::conflict(format!(
@@ -91,6 +84,15 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
                 "status": existing.status,
             }),
         ));
+    }
+    let exists = deps
+        .plans
+        .get(&plan_name)
+        .await
+        .map_err(|e| ApiError::from_port(&format!("reading plan `{plan_name}`"), e))?
+        .is_some();
+    if !exists {
+        return Err(not_stored(&plan_name));
     }
     let message = Message::StartExecution {
         execution_id: Some(execution_id.clone()),
@@ -124,8 +126,9 @@ pub async fn get(deps: &ApiDeps<'_>, id: &str) -> Result<ApiResponse, ApiError> 
     Ok(ApiResponse::json(200, detail))
 }
 
-/// `GET /plans/{name}/executions[?limit=N]`: the plan's executions, newest first. 404 only
-/// when the plan is not stored and has no executions (they outlive a deleted plan).
+/// `GET /plans/{name}/executions[?limit=N]`: the plan's executions, newest first, and
+/// `more`: whether older ones were left out. 404 only when the plan is not stored and has no
+/// executions (they outlive a deleted plan).
 pub async fn list_by_plan(
     deps: &ApiDeps<'_>,
     name: &str,
@@ -142,11 +145,15 @@ pub async fn list_by_plan(
             }
         },
     };
-    let summaries = deps
+    // One more than asked, so that the answer says whether older executions were left out
+    // (`more`) instead of silently stopping at `limit`.
+    let mut summaries = deps
         .executions
-        .list_by_plan(name, limit)
+        .list_by_plan(name, limit + 1)
         .await
         .map_err(|e| ApiError::from_port(&format!("listing the executions of `{name}`"), e))?;
+    let more = summaries.len() > limit;
+    summaries.truncate(limit);
     if summaries.is_empty() {
         let stored = deps
             .plans
@@ -170,7 +177,10 @@ pub async fn list_by_plan(
             })
         })
         .collect();
-    Ok(ApiResponse::json(200, json!({ "executions": executions })))
+    Ok(ApiResponse::json(
+        200,
+        json!({ "executions": executions, "more": more }),
+    ))
 }
 
 /// The body of `POST /executions/{id}/cancel`.
@@ -217,7 +227,13 @@ pub async fn approve(
     index: &str,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let Ok(wave) = index.parse::<usize>() else {
+    // Digits only: `usize::from_str` would also take `+1`.
+    let parsed = index
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| index.parse::<usize>().ok())
+        .flatten();
+    let Some(wave) = parsed else {
         return Err(ApiError::invalid_request(format!(
             "wave index `{index}` is not a whole number (waves count from 0)"
         )));
@@ -291,13 +307,19 @@ fn id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
-/// A caller's execution ID, checked.
+/// A caller's execution ID, checked. It must start with a letter or digit: an ID of dots
+/// (`.`, `..`) would be a path segment that URL normalisation (in clients, SigV4 and API
+/// Gateway) removes, so `/executions/{id}` could never reach it.
 fn checked_execution_id(id: &str) -> Result<ExecutionId, ApiError> {
     let length = id.chars().count();
-    if length == 0 || length > MAX_EXECUTION_ID_CHARS || !id.chars().all(id_char) {
+    if length == 0
+        || length > MAX_EXECUTION_ID_CHARS
+        || !id.chars().all(id_char)
+        || !id.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
         return Err(ApiError::invalid_request(format!(
             "`execution_id` {id:?} is not valid: use 1 to {MAX_EXECUTION_ID_CHARS} of \
-             A-Z a-z 0-9 - _ ."
+             A-Z a-z 0-9 - _ ., starting with a letter or digit"
         )));
     }
     Ok(ExecutionId::new(id))

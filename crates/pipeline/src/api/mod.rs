@@ -31,6 +31,8 @@ use tracing::{info, warn};
 use crate::ports::{ExecutionStore, PlanStore, Queues};
 
 pub use errors::{ApiError, ErrorCode, PlanProblem};
+pub use executions::{DEFAULT_LIST_LIMIT, MAX_EXECUTION_ID_CHARS, MAX_LIST_LIMIT};
+pub use plans::MAX_STORED_PLAN_BYTES;
 pub use routes::{ROUTES, Route, RouteId};
 
 /// An HTTP request as the API sees it (API Gateway HTTP API payload v2 maps onto it).

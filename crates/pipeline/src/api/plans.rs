@@ -8,6 +8,11 @@ use super::errors::ApiError;
 use super::{ApiDeps, ApiRequest, ApiResponse};
 use crate::ports::PutOutcome;
 
+/// The most a stored plan may take as JSON (its description counted twice, as the item
+/// holds it twice): what is left of DynamoDB's 400 KB item once the name, the times and the
+/// caller's ARN are in.
+pub const MAX_STORED_PLAN_BYTES: usize = 380 * 1024;
+
 /// `GET /plans`: every stored plan, sorted by name.
 pub async fn list(deps: &ApiDeps<'_>) -> Result<ApiResponse, ApiError> {
     let plans = deps
@@ -57,6 +62,20 @@ pub async fn put(
         return Err(ApiError::invalid_request(format!(
             "the URL names plan `{name}` but the body's `name` is `{}`: they must be the same",
             plan.name
+        )));
+    }
+    // The plans table holds a plan in one DynamoDB item (400 KB at most, the plan as JSON
+    // plus its description, name and who stored it): refuse a bigger one here, saying so,
+    // rather than let the store fail with a 500.
+    let stored_bytes = serde_json::to_string(&plan)
+        .map_err(|e| ApiError::internal(format!("plan `{name}` does not serialise: {e}")))?
+        .len()
+        + plan.description.as_ref().map_or(0, String::len);
+    if stored_bytes > MAX_STORED_PLAN_BYTES {
+        return Err(ApiError::invalid_request(format!(
+            "plan `{name}` is {stored_bytes} bytes once stored as JSON, more than the \
+             {MAX_STORED_PLAN_BYTES} a stored plan may take (one DynamoDB item holds 400 KB): \
+             split it into smaller plans"
         )));
     }
     let outcome = deps

@@ -393,6 +393,15 @@ async fn a_plans_executions_are_listed_newest_first() {
     limited.query = vec![("limit".into(), "1".into())];
     let limited = world.call_with(limited).await;
     assert_eq!(body(&limited)["executions"].as_array().unwrap().len(), 1);
+    assert_eq!(body(&limited)["executions"][0]["execution_id"], "exec-new");
+    // The listing says when it left older executions out.
+    assert_eq!(body(&limited)["more"], true);
+    assert_eq!(body(&response)["more"], false);
+    let mut exact = request("GET", "/plans/billing/executions", None);
+    exact.query = vec![("limit".into(), "2".into())];
+    let exact = world.call_with(exact).await;
+    assert_eq!(body(&exact)["executions"].as_array().unwrap().len(), 2);
+    assert_eq!(body(&exact)["more"], false);
     let mut bad = request("GET", "/plans/billing/executions", None);
     bad.query = vec![("limit".into(), "0".into())];
     assert_eq!(error_code(&world.call_with(bad).await), "invalid_request");
@@ -572,4 +581,106 @@ async fn the_put_records_when_and_by_whom_through_the_port() {
         (stored.updated_at, stored.updated_by.as_str()),
         (now(), CALLER)
     );
+}
+
+#[tokio::test]
+async fn a_retry_of_a_taken_start_request_is_answered_even_once_its_plan_is_deleted() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    let start = r#"{"plan": "billing", "mode": "drill", "execution_id": "exec-nightly-2"}"#;
+    let first = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    world
+        .execution("exec-nightly-2", "2025-09-30T09:00:00Z")
+        .await;
+    let deleted = world.call("DELETE", "/plans/billing", None).await;
+    assert_eq!(deleted.status, 204);
+    let retry = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(
+        (retry.status, &body(&retry)["status"]),
+        (202, &json!("RUNNING")),
+        "{:?}",
+        retry.body
+    );
+    assert_eq!(world.sent().len(), 1, "a retry sends nothing more");
+    // A new request for the deleted plan is still a 404.
+    let fresh = start.replace("exec-nightly-2", "exec-nightly-3");
+    let missing = world.call("POST", "/executions", Some(&fresh)).await;
+    assert_eq!((missing.status, error_code(&missing)), (404, "not_found"));
+}
+
+#[tokio::test]
+async fn ids_a_url_cannot_reach_and_signed_wave_indexes_are_refused() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    for id in [".", "..", "-x", "_x"] {
+        let text = format!(r#"{{"plan": "billing", "mode": "drill", "execution_id": "{id}"}}"#);
+        let response = world.call("POST", "/executions", Some(&text)).await;
+        assert_eq!(
+            (response.status, error_code(&response)),
+            (400, "invalid_request"),
+            "{id}"
+        );
+        assert!(
+            body(&response)["message"]
+                .as_str()
+                .unwrap()
+                .contains("starting with a letter or digit"),
+            "{:?}",
+            response.body
+        );
+    }
+    assert!(world.sent().is_empty());
+    let mut state = world.execution("exec-1", "2025-09-30T09:00:00Z").await;
+    state.waves[1].phase = engine::WavePhase::AwaitingApproval;
+    state.status = ExecutionStatus::AwaitingApproval;
+    world.executions.remove(&"exec-1".into());
+    world.executions.create(&state).await.unwrap();
+    for index in ["+1", "%2B1", " 1"] {
+        let path = format!("/executions/exec-1/waves/{index}/approve");
+        let response = world.call("POST", &path, None).await;
+        assert_eq!(
+            (response.status, error_code(&response)),
+            (400, "invalid_request"),
+            "{index}"
+        );
+    }
+    assert!(world.sent().is_empty());
+    let approved = world
+        .call("POST", "/executions/exec-1/waves/1/approve", None)
+        .await;
+    assert_eq!(approved.status, 202, "{:?}", approved.body);
+}
+
+#[tokio::test]
+async fn a_plan_too_big_for_one_item_is_refused_before_it_is_stored() {
+    let world = World::new();
+    let servers = |count: usize| {
+        (1..=count)
+            .map(|i| format!("s-{i:017x}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let plan = |count: usize| {
+        format!(
+            "name: huge\nprotection_groups:\n  all: {{ servers: [{}] }}\nwaves:\n  - {{ name: all, groups: [all] }}\n",
+            servers(count)
+        )
+    };
+    let big = world.call("PUT", "/plans/huge", Some(&plan(20_000))).await;
+    assert_eq!(
+        (big.status, error_code(&big)),
+        (400, "invalid_request"),
+        "{:?}",
+        big.body
+    );
+    let message = body(&big)["message"].as_str().unwrap();
+    assert!(
+        message.contains("plan `huge` is") && message.contains("400 KB"),
+        "{message}"
+    );
+    assert_eq!(world.call("GET", "/plans/huge", None).await.status, 404);
+    // A large plan that fits is stored.
+    let fits = world.call("PUT", "/plans/huge", Some(&plan(3_000))).await;
+    assert_eq!(fits.status, 201, "{:?}", fits.body);
 }
