@@ -54,7 +54,8 @@ deps-lambda:
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 
 ## bench: performance figures (never part of `make test`); one line per benchmark
-bench:
+bench: build
+	$(PYTHON) tools/lambda_init.py target/lambda
 	$(CARGO) bench --locked -p drs-sim --bench throughput
 	(command -v moto_server >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "moto[server]") && $(CARGO) build --release --locked -p lambda-functions --bins && $(CARGO) bench --locked -p bench --bench pipeline
 

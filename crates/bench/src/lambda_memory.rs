@@ -9,8 +9,9 @@
 //! 1. starter: one `start_execution` record (the ten-wave plan inline): creates the execution,
 //!    resolves the first wave's 100 servers among 1,000 by tags, claims the budget, calls
 //!    `StartRecovery`, saves, sends the first check;
-//! 2. checker: a batch of 10 DRS Launch Result events of that job, once it completed in
-//!    drs-sim: `DescribeJobs`, the wave's end saved, an advance message sent;
+//! 2. checker: a batch of 9 DRS Launch Result events of that job, once it completed in
+//!    drs-sim, and the wave's live check message: 9 reports recorded (launch events are hints
+//!    and call no DRS API), then `DescribeJobs`, the wave's end saved, an advance message sent;
 //! 3. advancer: the advance message the checker sent: the next wave's start requested.
 //!
 //! After each answer the process waits in its next `/invocation/next`, and its `VmHWM`
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use aws_adapters::resources::{CreatedResources, Resources};
 use aws_adapters::{
-    AwsSettings, MotoServer, QueueRef, ReceiveOptions, ReceivedMessage, SqsQueues,
+    AwsSettings, ExecutionTable, MotoServer, QueueRef, ReceiveOptions, ReceivedMessage, SqsQueues,
     StaticCredentials,
 };
 use drs_sim::scenario::ClockMode;
@@ -33,6 +34,7 @@ use engine::{ExecutionId, Mode};
 use lambda_functions::environment as env;
 use pipeline::Role;
 use pipeline::message::{self, Message, PlanSource, QueueName};
+use pipeline::ports::ExecutionStore;
 use plan::Plan;
 use serde_json::{Value, json};
 
@@ -45,7 +47,7 @@ const REGION: &str = "us-east-1";
 /// drs-sim's speed here: the first wave's launches end within half a second.
 const TIME_SCALE: f64 = 1000.0;
 const ANSWER_WAIT: Duration = Duration::from_secs(60);
-/// Launch Result events in the checker's batch (an SQS batch holds at most 10).
+/// Records in the checker's batch (an SQS batch holds at most 10): launch events and a check.
 const CHECKER_BATCH: usize = 10;
 
 /// One binary's figures.
@@ -173,12 +175,21 @@ async fn serve_the_pipeline(
             function: Role::Checker.as_str().to_owned(),
             message,
         })?;
-    let records: Vec<(String, String)> = servers
+    // Launch events only record reports (the wave's other servers have not reported): the
+    // live check message, last in the batch, is what describes the job and ends the wave.
+    let check = live_check(&config, &resources, &execution_id)
+        .await
+        .map_err(|message| BenchError::Lambda {
+            function: Role::Checker.as_str().to_owned(),
+            message,
+        })?;
+    let mut records: Vec<(String, String)> = servers
         .iter()
-        .take(CHECKER_BATCH)
+        .take(CHECKER_BATCH - 1)
         .enumerate()
         .map(|(i, server)| (format!("event-{i}"), launch_result(&job_id, server)))
         .collect();
+    records.push(("check".to_owned(), message::encode(&check)));
     let checker_event = sqs_event(&arn(QueueName::Check), &records);
     let checker = serve_one(bin_dir, Role::Checker, &vars, &checker_event).await?;
 
@@ -280,6 +291,35 @@ fn launch_result(job_id: &str, server_id: &str) -> String {
         "detail": {"state": "RECOVERY_LAUNCH_SUCCEEDED", "job-id": job_id, "is-drill": "TRUE"},
     })
     .to_string()
+}
+
+/// The check message the execution's first wave waits for (its live token), as the starter
+/// sent it with its delay.
+async fn live_check(
+    config: &aws_adapters::AwsConfig,
+    resources: &Resources,
+    execution_id: &ExecutionId,
+) -> Result<Message, String> {
+    let table = ExecutionTable::new(config.dynamodb(), resources.executions.name.clone());
+    let (execution, _) = table
+        .load(execution_id)
+        .await
+        .map_err(|e| format!("loading the execution: {e}"))?
+        .ok_or_else(|| format!("the starter saved no execution {execution_id}"))?;
+    let wave = execution
+        .waves
+        .first()
+        .ok_or_else(|| "the execution has no wave".to_owned())?;
+    let pending = wave
+        .check
+        .pending
+        .ok_or_else(|| "the first wave has no live check".to_owned())?;
+    Ok(Message::Check {
+        execution_id: execution_id.clone(),
+        wave: 0,
+        attempt: wave.attempt,
+        token: pending.token,
+    })
 }
 
 /// The first launch job of drs-sim, once completed: its ID and servers.

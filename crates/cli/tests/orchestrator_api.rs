@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -211,7 +211,8 @@ fn example_plan(name: &str) -> plan::Plan {
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drsctl-api-test-{}", unique()));
+    // Under target/tmp (cargo's scratch space for integration tests), not the system's /tmp.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("drsctl-api-test-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();

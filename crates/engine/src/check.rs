@@ -2,27 +2,37 @@
 //!
 //! Each started wave attempt has one check chain ([`crate::timer::Timer`]). While the wave has
 //! no jobs to watch (pre-actions, resolution) the chain only guards the deadline; while it
-//! launches, it polls at the plan's interval; a DRS launch event pulls the next check in to a
-//! short follow-up. No check is ever scheduled past the wave's deadline, so a timeout is
-//! noticed even if nothing else happens.
+//! launches, it polls at the plan's interval, stretched while DRS launch events arrive; the
+//! launch events pull it in when a job's servers have all reported (see [`crate::hint`]). No
+//! check is ever scheduled past the wave's deadline, so a timeout is noticed even if nothing
+//! else happens.
 
 use jiff::Timestamp;
 
 use crate::delay::DelaySeconds;
 
-/// Delay of the check that follows a DRS launch event: the event says a server is done, the
-/// job usually reports `COMPLETED` a few seconds later.
+/// Delay of the check that launch events pull in once every server of a running job has
+/// reported: short, so the wave's end is seen at once, and not zero, so a burst of events
+/// coalesces into one check.
+pub const REPORTED_CHECK_SECONDS: u32 = 1;
+
+/// Delay of the first follow-up check when a check finds a job whose servers all reported
+/// still running: DRS marks the job `COMPLETED` a little after its last launch. Each further
+/// follow-up waits twice as long.
 pub const LAUNCH_EVENT_FOLLOW_UP_SECONDS: u32 = 5;
 
-/// Delay of the next check while the wave's jobs run: the plan's interval, but never past the
-/// deadline.
+/// Delay of the next check while the wave's jobs run: the plan's interval doubled `stretch`
+/// times, but at most 900 s and never past the deadline.
 pub fn launch_delay(
     check_interval_seconds: u32,
+    stretch: u32,
     now: Timestamp,
     deadline: Timestamp,
 ) -> DelaySeconds {
-    let interval = DelaySeconds::clamped(u64::from(check_interval_seconds));
-    interval.min(DelaySeconds::until(now, deadline))
+    let stretched = u64::from(check_interval_seconds)
+        .checked_shl(stretch)
+        .unwrap_or(u64::MAX);
+    DelaySeconds::clamped(stretched).min(DelaySeconds::until(now, deadline))
 }
 
 /// Delay of the next check while nothing is launching: only the deadline needs watching.
@@ -30,8 +40,30 @@ pub fn deadline_delay(now: Timestamp, deadline: Timestamp) -> DelaySeconds {
     DelaySeconds::until(now, deadline)
 }
 
-/// Delay of the check that follows a launch event, or `None` when the live check is due
-/// sooner anyway.
+/// Delay of a follow-up check (the `follow_ups`-th in a row) while a fully reported job is
+/// still running: [`LAUNCH_EVENT_FOLLOW_UP_SECONDS`] doubled each time, never later than the
+/// `fallback` check (which the deadline already bounds).
+pub fn near_end_delay(follow_ups: u32, fallback: DelaySeconds) -> DelaySeconds {
+    let follow_up = u64::from(LAUNCH_EVENT_FOLLOW_UP_SECONDS)
+        .checked_shl(follow_ups)
+        .unwrap_or(u64::MAX);
+    DelaySeconds::clamped(follow_up).min(fallback)
+}
+
+/// Delay of the check pulled in by launch events, or `None` when the live check is due by
+/// then anyway.
+pub fn reported_delay(
+    now: Timestamp,
+    deadline: Timestamp,
+    live_check_due_at: Option<Timestamp>,
+) -> Option<DelaySeconds> {
+    let soon = DelaySeconds::clamped(u64::from(REPORTED_CHECK_SECONDS))
+        .min(DelaySeconds::until(now, deadline));
+    pull_in(now, soon, live_check_due_at)
+}
+
+/// Delay of the check that follows an observation woken by a launch event, or `None` when
+/// the live check is due sooner anyway.
 pub fn follow_up_delay(
     now: Timestamp,
     deadline: Timestamp,
@@ -39,9 +71,18 @@ pub fn follow_up_delay(
 ) -> Option<DelaySeconds> {
     let follow_up = DelaySeconds::clamped(u64::from(LAUNCH_EVENT_FOLLOW_UP_SECONDS))
         .min(DelaySeconds::until(now, deadline));
+    pull_in(now, follow_up, live_check_due_at)
+}
+
+/// `delay`, unless the live check is due by then.
+fn pull_in(
+    now: Timestamp,
+    delay: DelaySeconds,
+    live_check_due_at: Option<Timestamp>,
+) -> Option<DelaySeconds> {
     match live_check_due_at {
-        Some(due_at) if due_at <= follow_up.after(now) => None,
-        _ => Some(follow_up),
+        Some(due_at) if due_at <= delay.after(now) => None,
+        _ => Some(delay),
     }
 }
 
@@ -56,21 +97,55 @@ mod tests {
     }
 
     #[test]
-    fn launch_checks_follow_the_interval_but_stop_at_the_deadline() {
+    fn launch_checks_follow_the_stretched_interval_but_stop_at_900_s_and_the_deadline() {
         let cases = [
-            // (interval, now, deadline, expected)
-            (30, 0, 3_600, 30),
-            (900, 0, 3_600, 900),
-            (30, 3_590, 3_600, 10),
-            (30, 3_599, 3_600, 1),
-            (0, 0, 3_600, 1),
-            (5_000, 0, 3_600, 900),
+            // (interval, stretch, now, deadline, expected)
+            (30, 0, 0, 3_600, 30),
+            (900, 0, 0, 3_600, 900),
+            (30, 0, 3_590, 3_600, 10),
+            (30, 0, 3_599, 3_600, 1),
+            (0, 0, 0, 3_600, 1),
+            (5_000, 0, 0, 3_600, 900),
+            (30, 1, 0, 3_600, 60),
+            (30, 3, 0, 3_600, 240),
+            (30, 5, 0, 3_600, 900),
+            (30, 16, 0, 3_600, 900),
+            (30, 200, 0, 3_600, 900),
+            (30, 4, 3_500, 3_600, 100),
+            (0, 7, 0, 3_600, 1),
         ];
-        for (interval, now, deadline, expected) in cases {
+        for (interval, stretch, now, deadline, expected) in cases {
             assert_eq!(
-                launch_delay(interval, t(now), t(deadline)).get(),
+                launch_delay(interval, stretch, t(now), t(deadline)).get(),
                 expected,
-                "interval {interval} at {now} with deadline {deadline}"
+                "interval {interval} stretched {stretch} at {now} with deadline {deadline}"
+            );
+        }
+    }
+
+    #[test]
+    fn follow_ups_near_the_end_double_but_never_wait_longer_than_the_fallback() {
+        let fallback = DelaySeconds::clamped(120);
+        let delays: Vec<u32> = (0..6).map(|n| near_end_delay(n, fallback).get()).collect();
+        assert_eq!(delays, [5, 10, 20, 40, 80, 120]);
+        assert_eq!(near_end_delay(0, DelaySeconds::clamped(2)).get(), 2);
+        assert_eq!(near_end_delay(u32::MAX, fallback).get(), 120);
+    }
+
+    #[test]
+    fn a_pulled_in_check_is_only_needed_when_the_live_check_is_later() {
+        let cases = [
+            (None, Some(1)),
+            (Some(t(1_030)), Some(1)),
+            (Some(t(1_002)), Some(1)),
+            (Some(t(1_001)), None),
+            (Some(t(999)), None),
+        ];
+        for (live, expected) in cases {
+            assert_eq!(
+                reported_delay(t(1_000), t(3_600), live).map(DelaySeconds::get),
+                expected,
+                "{live:?}"
             );
         }
     }

@@ -33,6 +33,10 @@ pub enum Command {
     /// Call `StartRecovery`; answer with `JobStarted` or `StartRejected`.
     StartRecovery(StartRecovery),
     /// Call `DescribeJobs` for these jobs now; answer with `JobsObserved` carrying `wake`.
+    ///
+    /// Not issued by the engine at present: the checks describe the jobs, and DRS launch
+    /// events pull the live check in instead of describing at once ([`crate::hint`]); crash
+    /// safe, because the check message is sent before the save.
     ObserveJobs {
         /// The wave.
         wave: WaveIndex,

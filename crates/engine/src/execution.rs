@@ -13,6 +13,7 @@ use crate::action::{ActionPhase, ActionRun};
 use crate::backoff::Backoff;
 use crate::chunk::Chunk;
 use crate::drs::{JobStatus, LaunchStatus};
+use crate::hint::Hints;
 use crate::id::{Attempt, ExecutionId, JobId, ServerId, WaveIndex};
 use crate::input::ExecutionRequest;
 use crate::limits::Limits;
@@ -297,6 +298,9 @@ pub struct WaveState {
     /// Growing delays of the start-retry chain.
     #[serde(default)]
     pub backoff: Backoff,
+    /// What DRS launch events reported (hints that time the checks, never the truth).
+    #[serde(default)]
+    pub hints: Hints,
 }
 
 /// Who approved a paused wave, and when.
@@ -403,6 +407,7 @@ impl WaveState {
             check: Timer::default(),
             retry: Timer::default(),
             backoff: Backoff::default(),
+            hints: Hints::default(),
         }
     }
 

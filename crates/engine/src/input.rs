@@ -70,7 +70,7 @@ pub enum Event {
     /// A `DescribeJobs` snapshot of the wave's jobs.
     JobsObserved(Observation),
     /// DRS announced that a server's launch ended (an EventBridge "Launch Result" event).
-    /// Not trusted as truth: it leads to an observation.
+    /// Not trusted as truth: a hint that times the checks ([`crate::hint`]).
     LaunchResult(LaunchEvent),
     /// The advancer's message: the wave's launch ended; move on.
     WaveAdvance {
@@ -207,7 +207,8 @@ pub enum Wake {
         /// The token it carries.
         token: Token,
     },
-    /// A DRS launch-result event.
+    /// A DRS launch-result event (an observation the engine asked for with
+    /// [`crate::Command::ObserveJobs`]; it schedules a short follow-up check).
     LaunchEvent(LaunchEvent),
 }
 

@@ -24,7 +24,8 @@
 //! chunks of at most `servers_per_job` within a budget of concurrent jobs, is watched by a
 //! chain of delayed checks until every job is `COMPLETED`, then hands over to the advancer,
 //! which runs its post-actions and starts the next wave. See [`wave`] for the life of a wave,
-//! [`launch`] for chunks and rejections, [`observation`] and [`check`] for the checks.
+//! [`launch`] for chunks and rejections, [`observation`] and [`check`] for the checks, and
+//! [`hint`] for DRS launch events, which only time the checks.
 //!
 //! - **Success is per server.** A wave succeeds only when every job is `COMPLETED` and every
 //!   server `LAUNCHED`, or each failed server is optional. A critical failure is notified at
@@ -121,6 +122,7 @@ pub mod delay;
 pub mod drs;
 pub mod error;
 pub mod execution;
+pub mod hint;
 pub mod id;
 pub mod input;
 pub mod launch;
@@ -142,6 +144,7 @@ pub use execution::{
     Approval, Cancellation, Execution, ExecutionStatus, JobRecord, Mode, ServerState,
     SkippedServer, WaveFailure, WaveOutcome, WavePhase, WaveState,
 };
+pub use hint::Hints;
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};
 pub use input::{
     Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation, Rejection,

@@ -1,8 +1,8 @@
 //! Observations: what `DescribeJobs` says about a wave's jobs, and the check chain that asks.
 //!
-//! `DescribeJobs` is the truth; a launch event only wakes the checker early. What is known
-//! never moves backwards: a job's status and a server's launch status only advance, and a
-//! server's first terminal status is kept (with `now` as the time it was first seen).
+//! `DescribeJobs` is the truth; launch events only time the checks ([`crate::hint`]). What is
+//! known never moves backwards: a job's status and a server's launch status only advance, and
+//! a server's first terminal status is kept (with `now` as the time it was first seen).
 
 use crate::check;
 use crate::command::{Command, Notification};
@@ -10,7 +10,7 @@ use crate::decide::{Disposition, Step};
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::execution::{WaveFailure, WavePhase};
 use crate::id::{JobId, ServerId};
-use crate::input::{JobSnapshot, LaunchEvent, Observation, ServerSnapshot, Wake};
+use crate::input::{JobSnapshot, Observation, ServerSnapshot, Wake};
 
 impl Step {
     pub(crate) fn jobs_observed(&mut self, observation: Observation) -> Disposition {
@@ -56,25 +56,6 @@ impl Step {
         } else {
             Disposition::Stale
         }
-    }
-
-    /// A launch event for one of the launching wave's jobs: look now.
-    pub(crate) fn launch_result(&mut self, event: LaunchEvent) -> Disposition {
-        let wave = self.wave();
-        let watched = wave
-            .job(&event.job_id)
-            .is_some_and(|job| job.status != JobStatus::Completed);
-        if wave.phase != WavePhase::Launching || !watched {
-            return Disposition::Stale;
-        }
-        let command = Command::ObserveJobs {
-            wave: self.exec.current_wave,
-            attempt: wave.attempt,
-            jobs: wave.jobs_to_observe(),
-            wake: Wake::LaunchEvent(event),
-        };
-        self.push(command);
-        Disposition::Applied
     }
 
     /// Records what the snapshots say about the current wave's jobs; `true` if anything new.
@@ -178,15 +159,8 @@ impl Step {
         self.arm_check(check::deadline_delay(now, deadline));
     }
 
-    /// Schedules the next check of a launching wave: the plan's interval.
-    pub(crate) fn arm_launch_check(&mut self) {
-        let now = self.now;
-        let deadline = self.wave().deadline.unwrap_or(now);
-        let interval = self.exec.plan.defaults.check_interval_seconds;
-        self.arm_check(check::launch_delay(interval, now, deadline));
-    }
-
-    /// Pulls the next check in after a launch event, unless it is due sooner anyway.
+    /// Pulls the next check in after an observation a launch event woke, unless it is due
+    /// sooner anyway.
     fn arm_follow_up_check(&mut self) {
         let now = self.now;
         let wave = self.wave();
@@ -196,7 +170,7 @@ impl Step {
         }
     }
 
-    fn arm_check(&mut self, delay: crate::delay::DelaySeconds) {
+    pub(crate) fn arm_check(&mut self, delay: crate::delay::DelaySeconds) {
         let now = self.now;
         let (wave, state) = (self.exec.current_wave, self.wave_mut());
         let token = state.check.arm(now, delay);

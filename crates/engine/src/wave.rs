@@ -19,6 +19,7 @@ use crate::decide::{Disposition, Step};
 use crate::execution::{
     Approval, Cancellation, ExecutionStatus, WaveFailure, WaveOutcome, WavePhase,
 };
+use crate::hint::Hints;
 use crate::id::{Attempt, JobId, WaveIndex};
 
 impl Step {
@@ -58,8 +59,12 @@ impl Step {
         let timeout_minutes = self.exec.plan.wave_timeout_minutes(index);
         let now = self.now;
         self.exec.status = ExecutionStatus::Running;
+        // The events flowed for the previous wave: its fallback checks' stretch carries over.
+        let previous = index.checked_sub(1).map(|i| &self.exec.waves[i].hints);
+        let hints = Hints::carried_over(previous);
         let wave = self.wave_mut();
         wave.attempt += 1;
+        wave.hints = hints;
         wave.started_at = Some(now);
         wave.deadline = Some(
             now.saturating_add(SignedDuration::from_mins(i64::from(timeout_minutes)))

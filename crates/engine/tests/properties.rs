@@ -385,6 +385,8 @@ struct Sim {
     /// Every decision, when asked to keep them.
     decisions: Option<Vec<Decision>>,
     finishes: usize,
+    /// Checks that launch events pulled in.
+    pulled_in: usize,
     steps: usize,
 }
 
@@ -412,6 +414,7 @@ impl Sim {
             action_results: BTreeMap::new(),
             decisions: None,
             finishes: 0,
+            pulled_in: 0,
             steps: 0,
         };
         sim.enqueue(0, Message::Request);
@@ -545,6 +548,20 @@ impl Sim {
             Err(error) => return Err(TestCaseError::fail(format!("{input:?} rejected: {error}"))),
         };
         self.check_decision(was_terminal, progress.as_deref(), &after, &commands)?;
+        if let Message::Event(Event::LaunchResult(_)) = &message {
+            // An event is a hint: at most one check pulled in, never a describe of its own
+            // (what else it may lead to is the deadline's doing).
+            let describes = commands
+                .iter()
+                .filter(|c| matches!(c, Command::ObserveJobs { .. }))
+                .count();
+            prop_assert_eq!(describes, 0, "a launch event led to {:?}", commands);
+            prop_assert!(
+                scheduled_checks(&commands) <= 1,
+                "a launch event led to {:?}",
+                commands
+            );
+        }
         if let Some(decisions) = &mut self.decisions {
             decisions.push(Decision {
                 at: self.now,
@@ -593,6 +610,10 @@ impl Sim {
             self.state = saved;
             self.push(self.now + REDELIVERY_SECONDS, redelivered);
             return Ok(());
+        }
+        if let Message::Event(Event::LaunchResult(_)) = &message {
+            // Counted once saved: a decision lost with its Lambda is taken again.
+            self.pulled_in += scheduled_checks(&commands);
         }
         self.state = Some(after);
         let carried = match crash {
@@ -977,8 +998,24 @@ impl Sim {
                     prop_assert_eq!(start.is_drill, self.scenario.mode == Mode::Drill);
                     Some(start.request.wave)
                 }
-                Command::ScheduleCheck { delay, wave, .. }
-                | Command::ScheduleRetry { delay, wave, .. } => {
+                Command::ScheduleCheck { delay, wave, .. } => {
+                    prop_assert!((1..=900).contains(&delay.get()));
+                    // The check chain never waits past the deadline, so a timeout is noticed
+                    // on time however far the checks stretched.
+                    if let Some(deadline) = after.waves[*wave].deadline
+                        && self.now < deadline.as_second() - t(0).as_second()
+                    {
+                        let due = self.now + i64::from(delay.get());
+                        prop_assert!(
+                            t(due) <= deadline,
+                            "a check due at {} after the deadline {}",
+                            t(due),
+                            deadline
+                        );
+                    }
+                    Some(*wave)
+                }
+                Command::ScheduleRetry { delay, wave, .. } => {
                     prop_assert!((1..=900).contains(&delay.get()));
                     Some(*wave)
                 }
@@ -1054,8 +1091,22 @@ impl Sim {
         });
         prop_assert_eq!(state.status == ExecutionStatus::Completed, all_succeeded);
         prop_assert!(self.finishes >= 1, "the end was announced");
+        let ours = self.jobs.iter().filter(|job| job.tag.is_some()).count();
+        prop_assert!(
+            self.pulled_in <= ours,
+            "{} checks pulled in by events for {} jobs",
+            self.pulled_in,
+            ours
+        );
         Ok(())
     }
+}
+
+fn scheduled_checks(commands: &[Command]) -> usize {
+    commands
+        .iter()
+        .filter(|c| matches!(c, Command::ScheduleCheck { .. }))
+        .count()
 }
 
 /// What is known of each server of each wave: (server, launch rank, job status).

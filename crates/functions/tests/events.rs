@@ -40,7 +40,11 @@ const SAMPLES: &[(&str, Option<&str>, QueueName)] = &[
     ("cancel.json", Some("cancel"), QueueName::Advance),
     ("malformed-body.json", None, QueueName::Start),
     ("sns-trigger.json", None, QueueName::Start),
-    ("scheduled-drill.json", Some("start_execution"), QueueName::Start),
+    (
+        "scheduled-drill.json",
+        Some("start_execution"),
+        QueueName::Start,
+    ),
 ];
 
 /// The HTTP API samples (API Gateway HTTP API, payload 2.0) and the route each calls.
@@ -258,5 +262,8 @@ fn the_scheduled_drill_sample_is_what_drsctl_schedule_create_makes_the_schedule_
     })
     .unwrap();
     let event = load("scheduled-drill.json");
-    assert_eq!(event.records[0].body.as_deref(), Some(spec.input().as_str()));
+    assert_eq!(
+        event.records[0].body.as_deref(),
+        Some(spec.input().as_str())
+    );
 }

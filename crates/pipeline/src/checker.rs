@@ -1,8 +1,10 @@
-//! The checker: looks at a wave's jobs with `DescribeJobs` when a delayed check comes due or
-//! DRS announces a launch result.
+//! The checker: looks at a wave's jobs with `DescribeJobs` when a delayed check comes due.
 //!
 //! Its queue carries [`Message::Check`], work forwarded by the other Lambdas
-//! ([`Message::Resume`]) and DRS "Source Server Launch Result" events from EventBridge.
+//! ([`Message::Resume`]) and DRS "Source Server Launch Result" events from EventBridge. An event
+//! calls no DRS API: it goes to the engine as a hint (`engine::hint`), which records the
+//! server as reported and, once every server of a job has reported, pulls the wave's next
+//! check in to a second later — one `DescribeJobs` for the whole burst of events.
 
 use engine::{Event, Execution, Observation, Token, Wake, WaveIndex};
 use tracing::{Instrument, info, warn};

@@ -8,7 +8,7 @@
 //!  "detail": {"state": "RECOVERY_LAUNCH_SUCCEEDED", "job-id": "drsjob-…", "is-drill": "TRUE"}}
 //! ```
 //!
-//! Events only wake the checker: `DescribeJobs` stays the truth.
+//! Events are hints that time the checks (`engine::hint`): `DescribeJobs` stays the truth.
 
 use engine::{JobId, LaunchEvent, LaunchResult, ServerId};
 use serde::Deserialize;

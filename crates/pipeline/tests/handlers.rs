@@ -637,6 +637,29 @@ async fn an_exhausted_ledger_backs_off_and_completes_once_the_budget_frees() {
     assert!(cloud.ledger.peak_jobs(&scope) <= 2);
 }
 
+/// Launch events only time the checks: a wave's burst of events costs one `DescribeJobs`, and
+/// the fallback checks stretch while events arrive, so a drill with events describes fewer
+/// times than one without (which polls at the plan's interval).
+#[tokio::test]
+async fn launch_events_save_describes_instead_of_costing_one_each() {
+    let mut describes = Vec::new();
+    for launch_events in [true, false] {
+        let plan = three_waves();
+        let mut cloud = cloud_with(&plan);
+        cloud.delivery.launch_events = launch_events;
+        cloud.send(&start("exec-1", &plan));
+        cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+        let execution = cloud.execution("exec-1").unwrap();
+        assert_eq!(execution.status, ExecutionStatus::Completed);
+        describes.push(cloud.drs.describe_calls());
+    }
+    // Launches take 100 s and the plan checks every 30 s. Without events: checks at 30, 60,
+    // 90 and 120 s in each of the 3 waves. With events: wave 1 checks at 30, 60 and 90 s and
+    // once when its events are in; wave 2 (stretched to 60 s) at 60 s and once; wave 3
+    // (stretched to 120 s) only once. Seven events, one describe each, would be 7 more.
+    assert_eq!(describes, [4 + 2 + 1, 4 * 3], "with and without events");
+}
+
 #[tokio::test]
 async fn drs_rejections_back_off_and_the_claim_is_given_back() {
     let plan = three_waves();
@@ -678,17 +701,45 @@ async fn a_launch_event_for_a_job_that_is_not_ours_is_acknowledged_without_effec
     assert_eq!(cloud.drs.describe_calls(), describes);
     assert!(cloud.queues.dead_letters().is_empty());
 
-    // An event of one of our jobs leads to a DescribeJobs at once.
+    // An event of one of our jobs is a hint: recorded, and no DescribeJobs of its own.
     let job = cloud.drs.jobs()[0].clone();
-    let ours = LaunchEvent {
-        job_id: job.id.clone(),
-        server_id: job.servers[0].clone(),
-        result: LaunchResult::Succeeded,
+    assert_eq!(job.servers.len(), 2);
+    let report = |server: usize, message_id: &'static str| {
+        let ours = LaunchEvent {
+            job_id: job.id.clone(),
+            server_id: job.servers[server].clone(),
+            result: LaunchResult::Succeeded,
+        };
+        let body = launch_event::to_json(&ours, "111122223333", "us-east-1", true);
+        let deps = &cloud.deps;
+        async move { checker::handle_record(deps, &body, message_id).await }
     };
-    let body = launch_event::to_json(&ours, "111122223333", "us-east-1", true);
-    checker::handle_record(&cloud.deps, &body, "m-event-2")
-        .await
-        .unwrap();
+    report(0, "m-event-2").await.unwrap();
+    assert_eq!(cloud.drs.describe_calls(), describes);
+    let hinted = cloud.execution("exec-1").unwrap();
+    assert_eq!(hinted.waves[0].hints.reported.len(), 1);
+    assert_eq!(
+        hinted.waves[0].servers[0].launch_status,
+        LaunchStatus::Pending,
+        "an event is not the truth"
+    );
+    // The same event again changes nothing.
+    let version = cloud.executions.version(&"exec-1".into());
+    report(0, "m-event-2-again").await.unwrap();
+    assert_eq!(cloud.executions.version(&"exec-1".into()), version);
+
+    // The job's last report pulls the check in: one DescribeJobs a second later.
+    report(1, "m-event-3").await.unwrap();
+    assert_eq!(cloud.drs.describe_calls(), describes);
+    assert_eq!(
+        cloud.deliver_due().await,
+        0,
+        "the pulled-in check is delayed"
+    );
+    cloud
+        .clock
+        .advance(i64::from(engine::check::REPORTED_CHECK_SECONDS));
+    assert_eq!(cloud.deliver_due().await, 1);
     assert_eq!(cloud.drs.describe_calls(), describes + 1);
 }
 

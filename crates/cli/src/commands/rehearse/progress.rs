@@ -16,6 +16,9 @@ pub struct Counts {
     pub pending: usize,
     /// Launching.
     pub launching: usize,
+    /// Still launching as far as the last `DescribeJobs` knows, but a DRS launch event
+    /// reported it done (the next check confirms it, or not).
+    pub reported: usize,
     /// Launched.
     pub launched: usize,
     /// Failed (or terminated).
@@ -28,6 +31,11 @@ impl Counts {
         let mut counts = Self::default();
         for server in &wave.servers {
             match server.launch_status {
+                LaunchStatus::Pending | LaunchStatus::InProgress
+                    if wave.hints.reported.contains(&server.id) =>
+                {
+                    counts.reported += 1
+                }
                 LaunchStatus::Pending => counts.pending += 1,
                 LaunchStatus::InProgress => counts.launching += 1,
                 LaunchStatus::Launched => counts.launched += 1,
@@ -38,7 +46,7 @@ impl Counts {
     }
 
     fn total(self) -> usize {
-        self.pending + self.launching + self.launched + self.failed
+        self.pending + self.launching + self.reported + self.launched + self.failed
     }
 }
 
@@ -71,8 +79,12 @@ pub fn wave_line(execution: &Execution, index: usize, now: Timestamp) -> String 
     let servers = if wave.servers.is_empty() {
         "servers not resolved yet".to_owned()
     } else {
+        let reported = match counts.reported {
+            0 => String::new(),
+            n => format!(", {n} reported done"),
+        };
         format!(
-            "{} servers: {} pending, {} launching, {} launched, {} failed",
+            "{} servers: {} pending, {} launching{reported}, {} launched, {} failed",
             counts.total(),
             counts.pending,
             counts.launching,
@@ -255,11 +267,16 @@ mod tests {
             server("s-00000000000000005", LaunchStatus::Failed),
             server("s-00000000000000006", LaunchStatus::Terminated),
         ];
+        // An event reported server 3 done; reports of servers a describe already saw end
+        // change nothing.
+        wave.hints.reported.insert("s-00000000000000003".into());
+        wave.hints.reported.insert("s-00000000000000004".into());
         assert_eq!(
             Counts::of(&wave),
             Counts {
                 pending: 1,
-                launching: 2,
+                launching: 1,
+                reported: 1,
                 launched: 1,
                 failed: 2
             }
