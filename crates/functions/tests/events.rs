@@ -32,6 +32,7 @@ const SAMPLES: &[(&str, Option<&str>, QueueName)] = &[
         Some("start_execution"),
         QueueName::Start,
     ),
+    ("retry-start.json", Some("retry_start"), QueueName::Start),
     ("check.json", Some("check"), QueueName::Check),
     ("drs-launch-result.json", None, QueueName::Check),
     ("advance.json", Some("advance"), QueueName::Advance),

@@ -168,6 +168,11 @@ async fn stored_plan_events_run_through_the_starter_and_the_advancer() {
             "{name}"
         );
     }
+    // So is a retry of its starts (the starter's delayed timer).
+    assert_eq!(
+        starter.invoke_batch(&sample("retry-start.json")).await,
+        no_failures()
+    );
     let mut checker = Function::spawn(
         Role::Checker,
         &stack.environment("drs-orchestrator-checker"),
