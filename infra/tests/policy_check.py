@@ -398,13 +398,21 @@ def target_role_requirements(workspace: Workspace) -> list[Requirement]:
     return result
 
 
+# Logical IDs of the target-account template's roles.
+TARGET_ROLE = "TargetRole"
+FORWARD_ROLE = "LaunchResultForwardRole"
+
+
 def target_role_policy(template: dict) -> list[iam.Statement]:
     resolver = cfn.Resolver(template, {"OrchestratorAccountId": cfn.OTHER_ACCOUNT,
                                        "ExternalId": "sample-external-id"})
+    # The other role of that template (EventBridge's, forwarding launch events) is checked by
+    # test_launch_event_forwarding.py.
     roles = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
-    if len(roles) != 1:
-        raise AssertionError(f"expected one role in the target-account template, found {list(roles)}")
-    properties = next(iter(roles.values()))["Properties"]
+    if set(roles) != {TARGET_ROLE, FORWARD_ROLE}:
+        raise AssertionError(f"expected roles {TARGET_ROLE} and {FORWARD_ROLE} in the "
+                             f"target-account template, found {sorted(roles)}")
+    properties = roles[TARGET_ROLE]["Properties"]
     if properties.get("ManagedPolicyArns"):
         raise AssertionError("the target-account role must not use managed policies")
     statements = []

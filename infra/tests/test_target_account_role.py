@@ -10,13 +10,14 @@ import unittest
 import cfn
 import iam
 import shared
-from policy_check import broader, missing, target_role_policy, target_role_requirements
+from policy_check import (TARGET_ROLE, broader, missing, target_role_policy,
+                          target_role_requirements)
 
 
 def without_action(template: dict, action: str) -> dict:
     """A copy of the template whose policy no longer grants `action`."""
     changed = copy.deepcopy(template)
-    role = next(r for r in changed["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+    role = changed["Resources"][TARGET_ROLE]
     removed = False
     for policy in role["Properties"]["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
@@ -79,7 +80,7 @@ class TargetAccountRole(unittest.TestCase):
     def test_the_optional_recovery_instance_role_is_added_only_when_named(self):
         template = shared.target_template()
         named = cfn.Resolver(template, {"RecoveryInstanceRoleName": "app/web"})
-        role = next(r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+        role = template["Resources"][TARGET_ROLE]
         document = named.value(role["Properties"]["Policies"][0]["PolicyDocument"])
         pass_role = next(s for s in iam.statements(document, "named") if "iam:PassRole" in s.actions)
         self.assertIn(f"arn:aws:iam::{cfn.ACCOUNT}:role/app/web", pass_role.resources)
@@ -91,7 +92,7 @@ class TargetAccountRole(unittest.TestCase):
         template = shared.target_template()
         resolver = cfn.Resolver(template, {"OrchestratorAccountId": cfn.OTHER_ACCOUNT,
                                            "ExternalId": "billing-dr"})
-        role = next(r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+        role = template["Resources"][TARGET_ROLE]
         trust = resolver.value(role["Properties"]["AssumeRolePolicyDocument"])["Statement"]
         self.assertEqual(len(trust), 1)
         statement = trust[0]
