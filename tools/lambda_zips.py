@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import stat
 import subprocess
@@ -171,7 +172,8 @@ Version needs section '.gnu.version_r' contains 2 entries:
             self.assertIn("exactly one file", verdict.problems[0])
 
     def test_a_binary_of_the_wrong_machine_fails(self) -> None:
-        # This machine's python is an x86_64 ELF: packaged as if it were arm64, it must fail.
+        # This machine's python, packaged as if it were built for the other architecture.
+        other = "arm64" if platform.machine() == "x86_64" else "x86_64"
         with tempfile.TemporaryDirectory() as scratch:
             path = os.path.join(scratch, "bootstrap.zip")
             with zipfile.ZipFile(path, "w") as archive:
@@ -179,8 +181,8 @@ Version needs section '.gnu.version_r' contains 2 entries:
                 info.external_attr = (stat.S_IFREG | 0o755) << 16
                 with open(os.path.realpath(sys.executable), "rb") as binary:
                     archive.writestr(info, binary.read())
-            verdict = check_zip(path, "arm64")
-            self.assertTrue(any("not arm64" in p for p in verdict.problems), verdict.problems)
+            verdict = check_zip(path, other)
+            self.assertTrue(any(f"not {other}" in p for p in verdict.problems), verdict.problems)
 
 
 if __name__ == "__main__":
