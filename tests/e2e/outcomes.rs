@@ -1,5 +1,6 @@
 //! How an execution ends, through the real queues, tables and handlers on moto + drs-sim:
-//! completed, failed by a critical server, completed despite an optional server, timed out.
+//! completed, failed by a critical server, completed despite an optional server, timed out,
+//! rejected before anything launched.
 //! Each case checks the execution and, independently, the jobs drs-sim ran.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -268,6 +269,50 @@ async fn case_04_a_wave_over_its_timeout_times_the_execution_out() {
         for web in ["s-e2e00000000000e01", "s-e2e00000000000e02"] {
             assert!(!jobs.iter().any(|job| job.contains(web)), "{jobs:#?}");
         }
+        stack.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_12_a_wave_selecting_no_server_rejects_the_execution_before_anything_launches() {
+    let what = "case 12 (a wave selects nothing)";
+    within(what, CASE_LIMIT, async {
+        let stack = start_stack(
+            what,
+            LocalOptions::new(scenario("three-tier.yaml", "210000000005")),
+        )
+        .await;
+        // A typo in the web tier's tag: no source server carries it.
+        let mut plan = plan("three-tier.yaml");
+        let web = plan.protection_groups.get_mut("web").unwrap();
+        web.tags.insert("Tier".to_owned(), "wbe".to_owned());
+        let execution = run_drill(what, &stack, &plan, RUN_LIMIT).await;
+
+        let report = execution.report();
+        assert_eq!(report.status, ExecutionStatus::Failed, "{report:#?}");
+        let statuses: Vec<WaveStatus> = report.waves.iter().map(|w| w.status).collect();
+        assert_eq!(
+            statuses,
+            [WaveStatus::Pending, WaveStatus::Pending, WaveStatus::Failed]
+        );
+        let failure = report.waves[2].failure.clone().unwrap_or_default();
+        assert!(failure.contains("no source server"), "{failure}");
+
+        // drs-sim: nothing was launched, and one listing served the three waves.
+        let jobs = launch_jobs(stack.sim());
+        assert!(jobs.is_empty(), "{jobs:#?}");
+        let counters = stack.sim().counters();
+        assert_eq!(
+            counters["requests"]["DescribeSourceServers"].as_u64(),
+            Some(1),
+            "{counters}"
+        );
+        assert_eq!(
+            counters["requests"]["StartRecovery"].as_u64().unwrap_or(0),
+            0,
+            "{counters}"
+        );
         stack.shutdown().await;
     })
     .await;

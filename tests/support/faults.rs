@@ -78,9 +78,9 @@ impl Drs for CrashAfterStartRecovery {
     async fn resolve(
         &self,
         target: TargetRef<'_>,
-        selection: &TargetSelection,
-    ) -> PortResult<Resolution> {
-        self.inner.resolve(target, selection).await
+        selections: &[TargetSelection],
+    ) -> PortResult<Vec<Resolution>> {
+        self.inner.resolve(target, selections).await
     }
 
     async fn start_recovery(

@@ -8,7 +8,7 @@
 //!   The SDK does not retry `StartRecovery`: throttling reaches the engine, which backs off.
 //! - `describe_jobs` is one `DescribeJobs` per 1000 jobs, all pages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -383,8 +383,8 @@ impl Drs for DrsAdapter {
     async fn resolve(
         &self,
         target: TargetRef<'_>,
-        selection: &engine::TargetSelection,
-    ) -> PortResult<Resolution> {
+        selections: &[engine::TargetSelection],
+    ) -> PortResult<Vec<Resolution>> {
         let client = self.client(target).await?;
         let operation = format!("DRS DescribeSourceServers in {}", place(target));
         let mut pages = client
@@ -392,43 +392,19 @@ impl Drs for DrsAdapter {
             .into_paginator()
             .items()
             .send();
-        let mut existing = BTreeSet::new();
-        let mut selected = BTreeSet::new();
-        // An empty tag set would select every server of the account: never what a plan means.
-        let tag_sets: Vec<_> = selection
-            .tag_sets
-            .iter()
-            .filter(|s| !s.is_empty())
-            .collect();
+        // Every source server of the target with its tags: one listing for all selections.
+        let mut servers: BTreeMap<ServerId, HashMap<String, String>> = BTreeMap::new();
         while let Some(server) = pages.next().await {
             let server = server.map_err(|e| sdk_error::port_error(&operation, e))?;
             let Some(id) = server.source_server_id else {
                 continue;
             };
-            let tags = server.tags.unwrap_or_default();
-            let tagged = tag_sets
-                .iter()
-                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)));
-            if tagged {
-                selected.insert(ServerId::new(id.clone()));
-            }
-            existing.insert(ServerId::new(id));
+            servers.insert(ServerId::new(id), server.tags.unwrap_or_default());
         }
-        let missing: Vec<&str> = selection
-            .server_ids
+        Ok(selections
             .iter()
-            .filter(|id| !existing.contains(*id))
-            .map(ServerId::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Ok(Resolution::Failed(format!(
-                "source server(s) not found in {}: {}",
-                place(target),
-                missing.join(", ")
-            )));
-        }
-        selected.extend(selection.server_ids.iter().cloned());
-        Ok(Resolution::Servers(selected.into_iter().collect()))
+            .map(|selection| select(&servers, selection, target))
+            .collect())
     }
 
     async fn start_recovery(
@@ -525,6 +501,43 @@ fn definition<'a>(target: TargetRef<'a>) -> PortResult<Option<&'a Target>> {
         ))),
         (_, target) => Ok(target),
     }
+}
+
+/// What `selection` finds among a target's `servers`.
+fn select(
+    servers: &BTreeMap<ServerId, HashMap<String, String>>,
+    selection: &engine::TargetSelection,
+    target: TargetRef<'_>,
+) -> Resolution {
+    let missing: Vec<&str> = selection
+        .server_ids
+        .iter()
+        .filter(|id| !servers.contains_key(*id))
+        .map(ServerId::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Resolution::Failed(format!(
+            "source server(s) not found in {}: {}",
+            place(target),
+            missing.join(", ")
+        ));
+    }
+    // An empty tag set would select every server of the account: never what a plan means.
+    let tag_sets: Vec<_> = selection
+        .tag_sets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut selected: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
+    for (id, tags) in servers {
+        if tag_sets
+            .iter()
+            .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
+        {
+            selected.insert(id.clone());
+        }
+    }
+    Resolution::Servers(selected.into_iter().collect())
 }
 
 /// Where a call goes, for messages.

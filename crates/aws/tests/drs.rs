@@ -46,6 +46,20 @@ async fn adapter(sim: &RunningSim) -> DrsAdapter {
     DrsAdapter::new(&config, Arc::new(TargetCredentials::new(&config)))
 }
 
+/// Resolves one selection alone.
+async fn resolve_one(
+    drs: &DrsAdapter,
+    target: TargetRef<'_>,
+    selection: &TargetSelection,
+) -> Resolution {
+    let mut answers = drs
+        .resolve(target, std::slice::from_ref(selection))
+        .await
+        .unwrap();
+    assert_eq!(answers.len(), 1);
+    answers.remove(0)
+}
+
 fn ids(ids: &[&str]) -> Vec<ServerId> {
     ids.iter().map(|id| ServerId::new(*id)).collect()
 }
@@ -97,7 +111,7 @@ async fn resolution_reads_every_page_of_source_servers() {
         server_ids: Vec::new(),
         tag_sets: vec![tags(&[("App", "shop"), ("Tier", "web")])],
     };
-    let Resolution::Servers(servers) = drs.resolve(OWN, &selection).await.unwrap() else {
+    let Resolution::Servers(servers) = resolve_one(&drs, OWN, &selection).await else {
         panic!("resolution failed");
     };
     assert_eq!(servers.len(), 1250);
@@ -105,6 +119,46 @@ async fn resolution_reads_every_page_of_source_servers() {
     assert!(
         requests(&sim, "DescribeSourceServers") >= 2,
         "a single page was read"
+    );
+}
+
+#[tokio::test]
+async fn one_listing_answers_every_selection_in_order() {
+    let sim = basic_sim("").await;
+    let drs = adapter(&sim).await;
+    let by_tier = |tier: &str| TargetSelection {
+        target: None,
+        server_ids: Vec::new(),
+        tag_sets: vec![tags(&[("Tier", tier)])],
+    };
+    let unknown = TargetSelection {
+        target: None,
+        server_ids: ids(&["s-0000000000000ffff"]),
+        tag_sets: Vec::new(),
+    };
+    let before = requests(&sim, "DescribeSourceServers");
+    let answers = drs
+        .resolve(
+            OWN,
+            &[by_tier("db"), unknown, by_tier("nothing"), by_tier("app")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(requests(&sim, "DescribeSourceServers") - before, 1);
+    assert_eq!(answers.len(), 4);
+    assert_eq!(
+        answers[0],
+        Resolution::Servers(ids(&["s-00000000000000001", "s-00000000000000002"]))
+    );
+    assert!(
+        matches!(&answers[1], Resolution::Failed(m) if m.contains("s-0000000000000ffff")),
+        "{:?}",
+        answers[1]
+    );
+    assert_eq!(answers[2], Resolution::Servers(Vec::new()));
+    assert_eq!(
+        answers[3],
+        Resolution::Servers(ids(&["s-00000000000000003", "s-00000000000000004"]))
     );
 }
 
@@ -123,7 +177,7 @@ async fn resolution_unites_ids_and_tag_sets_and_names_missing_ids() {
         ],
     };
     assert_eq!(
-        drs.resolve(OWN, &selection).await.unwrap(),
+        resolve_one(&drs, OWN, &selection).await,
         Resolution::Servers(ids(&[
             "s-00000000000000001",
             "s-00000000000000002",
@@ -141,7 +195,7 @@ async fn resolution_unites_ids_and_tag_sets_and_names_missing_ids() {
         ]),
         tag_sets: Vec::new(),
     };
-    match drs.resolve(OWN, &missing).await.unwrap() {
+    match resolve_one(&drs, OWN, &missing).await {
         Resolution::Failed(message) => {
             assert!(message.contains("s-0000000000000dead"), "{message}");
             assert!(message.contains("s-0000000000000beef"), "{message}");
@@ -498,11 +552,11 @@ servers:
     };
 
     assert_eq!(
-        drs.resolve(dr, &billing).await.unwrap(),
+        resolve_one(&drs, dr, &billing).await,
         Resolution::Servers(ids(&["s-44444444444444444", "s-44444444444444445"]))
     );
     assert_eq!(
-        drs.resolve(OWN, &billing).await.unwrap(),
+        resolve_one(&drs, OWN, &billing).await,
         Resolution::Servers(ids(&["s-11111111111111111"]))
     );
     let mut request = start("exec-m", 0, &["s-44444444444444444"], false);

@@ -144,11 +144,40 @@ impl Stack {
                 limits: Limits::default(),
                 requested_by: "starter-test".into(),
             };
-            let (state, _) = engine::start(request, jiff::Timestamp::now()).unwrap();
+            let now = jiff::Timestamp::now();
+            let (state, _) = engine::start(request, now).unwrap();
+            let state = resolved_as_listed(state, now);
             assert!(table.create(&state).await.unwrap());
         });
         id
     }
+}
+
+/// `state` after every wave's servers were resolved to the IDs its plan lists: its first
+/// wave launching, as the starter leaves it.
+fn resolved_as_listed(state: engine::Execution, now: jiff::Timestamp) -> engine::Execution {
+    let plan = &state.plan;
+    let waves = plan
+        .waves
+        .iter()
+        .enumerate()
+        .map(|(wave, spec)| engine::WaveResolution {
+            wave,
+            outcome: engine::ResolutionOutcome::Resolved {
+                targets: vec![engine::ResolvedTarget {
+                    target: None,
+                    servers: spec
+                        .groups
+                        .iter()
+                        .flat_map(|g| plan.protection_groups[g].servers.iter())
+                        .map(|s| engine::ServerId::new(s.as_str()))
+                        .collect(),
+                }],
+            },
+        })
+        .collect();
+    let input = engine::Input::new(state.id.clone(), engine::Event::ServersResolved { waves });
+    engine::decide(state, input, now).unwrap().0
 }
 
 struct Run {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::ActionPhase;
 use crate::delay::DelaySeconds;
 use crate::drs::LaunchStatus;
-use crate::execution::{ExecutionStatus, Mode, SkippedServer, WaveOutcome};
+use crate::execution::{ExecutionStatus, Mode, SkippedServer, WaveFailure, WaveOutcome};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
 use crate::input::Wake;
 
@@ -20,15 +20,11 @@ use crate::input::Wake;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Command {
-    /// Resolve the wave's groups to source servers; answer with `ServersResolved` or
-    /// `ResolutionFailed`.
+    /// Resolve every wave's groups to source servers, once, when the execution starts (one
+    /// listing of each target serves all its waves); answer with `ServersResolved`.
     ResolveServers {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// The groups' selectors, per target.
-        targets: Vec<TargetSelection>,
+        /// Each wave's selectors, in wave order.
+        waves: Vec<WaveSelection>,
     },
     /// Call `StartRecovery`; answer with `JobStarted` or `StartRejected`.
     StartRecovery(StartRecovery),
@@ -131,6 +127,15 @@ pub struct RunAction {
     pub run_id: String,
 }
 
+/// Selectors of one wave's groups, per target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveSelection {
+    /// The wave.
+    pub wave: WaveIndex,
+    /// Its groups' selectors, one entry per target.
+    pub targets: Vec<TargetSelection>,
+}
+
 /// Selectors of a wave's groups in one target, for the resolver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSelection {
@@ -198,11 +203,27 @@ pub enum Notification {
         /// How it ended.
         outcome: WaveOutcome,
     },
+    /// The execution was rejected before anything started: these waves' groups cannot run.
+    SelectionRejected {
+        /// The waves that cannot run, in order.
+        waves: Vec<RejectedWave>,
+    },
     /// The execution ended.
     ExecutionFinished {
         /// The final status.
         status: ExecutionStatus,
     },
+}
+
+/// A wave whose groups cannot run (see [`crate::selection`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedWave {
+    /// The wave.
+    pub wave: WaveIndex,
+    /// Its name.
+    pub name: String,
+    /// Why it cannot run.
+    pub failure: WaveFailure,
 }
 
 /// Drill instances to terminate once the drill is over and its cleanup delay has passed.

@@ -5,6 +5,8 @@
 //! [`crate::launch`], [`crate::observation`]); this module validates inputs, applies the
 //! rules every input shares (terminal executions, deadlines, duplicates) and dispatches.
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 
 use crate::action::ActionPhase;
@@ -29,7 +31,7 @@ pub fn start(
         mode: step.exec.mode,
     };
     step.notify(notification);
-    step.begin_wave(0);
+    step.begin_selection();
     Ok(step.into_parts())
 }
 
@@ -87,7 +89,21 @@ impl Step {
     }
 
     fn into_parts(self) -> (Execution, Vec<Command>) {
-        (self.exec, self.commands)
+        // A check superseded by a later one in the same decision (a wave that starts and
+        // launches at once arms its deadline check, then its launch check) is stale before it
+        // is sent: leave it out.
+        let mut later = BTreeSet::new();
+        let mut commands: Vec<Command> = self
+            .commands
+            .into_iter()
+            .rev()
+            .filter(|command| match command {
+                Command::ScheduleCheck { wave, attempt, .. } => later.insert((*wave, *attempt)),
+                _ => true,
+            })
+            .collect();
+        commands.reverse();
+        (self.exec, commands)
     }
 
     fn apply(&mut self, event: Event) {
@@ -112,16 +128,7 @@ impl Step {
         let may_be_redelivery = may_be_redelivery(&event);
         let disposition = match event {
             Event::ExecutionRequested(_) => Disposition::Stale,
-            Event::ServersResolved {
-                wave,
-                attempt,
-                targets,
-            } => self.servers_resolved(wave, attempt, targets),
-            Event::ResolutionFailed {
-                wave,
-                attempt,
-                message,
-            } => self.resolution_failed(wave, attempt, message),
+            Event::ServersResolved { waves } => self.servers_resolved(waves),
             Event::JobStarted { request, job_id } => self.job_started(&request, job_id, false),
             Event::StartRejected { request, rejection } => self.start_rejected(&request, rejection),
             Event::JobsObserved(observation) => self.jobs_observed(observation),
@@ -192,7 +199,6 @@ fn may_be_redelivery(event: &Event) -> bool {
     match event {
         Event::ExecutionRequested(_)
         | Event::ServersResolved { .. }
-        | Event::ResolutionFailed { .. }
         | Event::JobsObserved(_)
         | Event::WaveAdvance { .. }
         | Event::ActionFinished { .. }
@@ -241,16 +247,8 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
                 });
             }
         }
-        Event::ServersResolved {
-            wave,
-            attempt,
-            targets,
-        } => {
-            check_attempt(state, *wave, *attempt)?;
-            crate::launch::check_resolution(state, *wave, targets)?;
-        }
-        Event::ResolutionFailed { wave, attempt, .. }
-        | Event::WaveAdvance { wave, attempt }
+        Event::ServersResolved { waves } => crate::selection::check_resolutions(state, waves)?,
+        Event::WaveAdvance { wave, attempt }
         | Event::DeadlinePassed { wave, attempt }
         | Event::RetryDue { wave, attempt, .. } => check_attempt(state, *wave, *attempt)?,
         Event::JobStarted { request, .. } | Event::StartRejected { request, .. } => {
@@ -326,11 +324,13 @@ fn check_wave(state: &Execution, wave: WaveIndex) -> Result<(), EngineError> {
     }
 }
 
-/// An attempt exists if it is the wave's current one or an earlier one (stale, not an error).
+/// An attempt may be the wave's current one, an earlier one, or the next one: delayed
+/// messages are sent before the save, so the save that began that attempt may have been lost
+/// (a stale copy, not an error: the decision taken again sends the same tokens).
 fn check_attempt(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Result<(), EngineError> {
     check_wave(state, wave)?;
     let current = state.waves[wave].attempt;
-    if attempt == 0 || attempt > current {
+    if attempt == 0 || attempt > current.saturating_add(1) {
         return Err(EngineError::UnknownAttempt {
             execution: state.id.clone(),
             wave,
@@ -346,7 +346,7 @@ fn check_attempt(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Result
 mod tests {
     use super::*;
     use crate::execution::{ExecutionStatus, Mode, WaveOutcome, WavePhase};
-    use crate::input::ResolvedTarget;
+    use crate::input::{ResolutionOutcome, ResolvedTarget, WaveResolution};
     use crate::limits::Limits;
 
     fn now() -> Timestamp {
@@ -389,23 +389,28 @@ mod tests {
     #[test]
     fn resume_reissues_what_the_named_wave_waits_on_and_nothing_once_it_is_past() {
         let (state, _) = started();
-        assert!(matches!(
-            resume(&state, 0, 1).as_slice(),
-            [Command::ResolveServers {
-                wave: 0,
-                attempt: 1,
-                ..
-            }]
-        ));
+        // Before anything starts, every wave's servers are being resolved.
+        let commands = resume(&state, 0, 0);
+        assert!(
+            matches!(commands.as_slice(), [Command::ResolveServers { waves }] if waves.len() == 2),
+            "{commands:?}"
+        );
         assert!(resume(&state, 1, 0).is_empty(), "wave 1 is not reached yet");
 
         let resolved = Event::ServersResolved {
-            wave: 0,
-            attempt: 1,
-            targets: vec![ResolvedTarget {
-                target: None,
-                servers: vec!["s-00000000000000001".into()],
-            }],
+            waves: ["s-00000000000000001", "s-00000000000000002"]
+                .into_iter()
+                .enumerate()
+                .map(|(wave, server)| WaveResolution {
+                    wave,
+                    outcome: ResolutionOutcome::Resolved {
+                        targets: vec![ResolvedTarget {
+                            target: None,
+                            servers: vec![server.into()],
+                        }],
+                    },
+                })
+                .collect(),
         };
         let (state, _) = decide(state, Input::new("exec-1", resolved), now()).unwrap();
         let commands = resume(&state, 0, 1);

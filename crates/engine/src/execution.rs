@@ -15,7 +15,7 @@ use crate::chunk::Chunk;
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::hint::Hints;
 use crate::id::{Attempt, ExecutionId, JobId, ServerId, WaveIndex};
-use crate::input::ExecutionRequest;
+use crate::input::{ExecutionRequest, ResolvedTarget};
 use crate::limits::Limits;
 use crate::timer::Timer;
 
@@ -127,8 +127,6 @@ pub enum WavePhase {
         /// Position in `pre_actions`.
         index: usize,
     },
-    /// Waiting for the wave's groups to be resolved to source servers.
-    Resolving,
     /// Starting jobs and watching them.
     Launching,
     /// Every job terminal; waiting for the advancer.
@@ -148,10 +146,7 @@ pub enum WavePhase {
 impl WavePhase {
     /// Whether the wave's deadline is in force: from its start until its launch ended.
     pub fn has_deadline(self) -> bool {
-        matches!(
-            self,
-            Self::PreAction { .. } | Self::Resolving | Self::Launching
-        )
+        matches!(self, Self::PreAction { .. } | Self::Launching)
     }
 }
 
@@ -277,6 +272,10 @@ pub struct WaveState {
     /// Runs of its pre- and post-actions, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ActionRun>,
+    /// The servers its groups selected when the execution started, per target; `None` until
+    /// they are resolved ([`crate::selection`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Vec<ResolvedTarget>>,
     /// Its servers, sorted by ID.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<ServerState>,
@@ -400,6 +399,7 @@ impl WaveState {
             ended_at: None,
             failure: None,
             actions: Vec::new(),
+            selection: None,
             servers: Vec::new(),
             skipped_servers: Vec::new(),
             chunks: Vec::new(),
@@ -474,6 +474,11 @@ impl Execution {
     /// Whether the execution is over.
     pub fn is_terminal(&self) -> bool {
         self.status.is_terminal()
+    }
+
+    /// Whether it waits for its servers to be resolved, before anything started.
+    pub fn is_resolving(&self) -> bool {
+        !self.is_terminal() && self.waves.iter().any(|wave| wave.selection.is_none())
     }
 
     /// The wave in progress (the last one that ran, once terminal).

@@ -35,23 +35,11 @@ impl Input {
 pub enum Event {
     /// The execution was requested (again: the first request goes to [`crate::start`]).
     ExecutionRequested(ExecutionRequest),
-    /// The wave's groups were resolved to source servers.
+    /// Every wave's groups were resolved to source servers (the answer to
+    /// [`crate::Command::ResolveServers`]).
     ServersResolved {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// The servers found, per target.
-        targets: Vec<ResolvedTarget>,
-    },
-    /// The wave's groups could not be resolved (e.g. an unknown server ID).
-    ResolutionFailed {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// What went wrong.
-        message: String,
+        /// One entry per wave of the plan.
+        waves: Vec<WaveResolution>,
     },
     /// DRS accepted a `StartRecovery` request and returned its job.
     JobStarted {
@@ -147,6 +135,31 @@ pub struct ExecutionRequest {
     pub limits: Limits,
     /// Who asked (user, schedule, CLI).
     pub requested_by: String,
+}
+
+/// What resolving one wave's groups found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveResolution {
+    /// The wave.
+    pub wave: WaveIndex,
+    /// The servers, or why they could not be resolved.
+    pub outcome: ResolutionOutcome,
+}
+
+/// The servers a wave's groups select, or why they could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResolutionOutcome {
+    /// The servers found, per target.
+    Resolved {
+        /// One entry per target the wave's groups use.
+        targets: Vec<ResolvedTarget>,
+    },
+    /// The groups cannot be resolved (an unknown server ID, a target that denies access...).
+    Failed {
+        /// What went wrong, with the target.
+        message: String,
+    },
 }
 
 /// The source servers found in one target for a wave.

@@ -1,4 +1,4 @@
-//! A wave's launch: resolving its groups, starting its chunks within the budget, handling
+//! A wave's launch: taking its selected servers, starting its chunks within the budget, handling
 //! DRS's answers (jobs, rejections, retries) and noticing when the launch has ended.
 //!
 //! A chunk with a recorded job is never requested again. A rejected chunk waits for the
@@ -11,57 +11,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::chunk::{self, Chunk, ChunkState};
-use crate::command::{Command, Notification, StartRecovery, TargetSelection};
+use crate::command::{Command, Notification, StartRecovery};
 use crate::decide::{Disposition, Step};
 use crate::drs::{JobStatus, LaunchStatus};
-use crate::error::EngineError;
-use crate::execution::{Execution, JobRecord, ServerState, SkippedServer, WaveFailure, WavePhase};
+use crate::execution::{JobRecord, ServerState, SkippedServer, WaveFailure, WavePhase};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
-use crate::input::{Rejection, ResolvedTarget};
+use crate::input::Rejection;
 
 /// A `StartRecovery` unanswered this long is presumed lost with its Lambda and is re-issued
 /// at the next live check.
 pub const STALLED_REQUEST_SECONDS: i64 = 60;
-
-/// The plan targets of wave `wave`'s groups.
-fn wave_targets(state: &Execution, wave: WaveIndex) -> BTreeSet<Option<String>> {
-    state.plan.waves[wave]
-        .groups
-        .iter()
-        .filter_map(|name| state.plan.protection_groups.get(name))
-        .map(|group| group.target.clone())
-        .collect()
-}
-
-/// Rejects a resolution that cannot be wave `wave`'s: a target none of its groups uses, or a
-/// server listed twice.
-pub(crate) fn check_resolution(
-    state: &Execution,
-    wave: WaveIndex,
-    targets: &[ResolvedTarget],
-) -> Result<(), EngineError> {
-    let invalid = |problem: String| EngineError::InvalidResolution {
-        execution: state.id.clone(),
-        wave,
-        problem,
-    };
-    let allowed = wave_targets(state, wave);
-    let mut seen = BTreeSet::new();
-    for resolved in targets {
-        if !allowed.contains(&resolved.target) {
-            let target = resolved.target.as_deref().unwrap_or("(default)");
-            return Err(invalid(format!(
-                "target {target} is not used by the wave's groups"
-            )));
-        }
-        for server in &resolved.servers {
-            if !seen.insert(server) {
-                return Err(invalid(format!("server {server} is listed twice")));
-            }
-        }
-    }
-    Ok(())
-}
 
 #[derive(Default)]
 struct Usage {
@@ -71,49 +30,6 @@ struct Usage {
 }
 
 impl Step {
-    pub(crate) fn begin_resolution(&mut self) {
-        self.wave_mut().phase = WavePhase::Resolving;
-        let command = self.resolve_command();
-        self.push(command);
-    }
-
-    pub(crate) fn resolve_command(&self) -> Command {
-        let wave = self.exec.current_wave;
-        let mut targets: BTreeMap<Option<String>, TargetSelection> = BTreeMap::new();
-        for name in &self.exec.plan.waves[wave].groups {
-            let Some(group) = self.exec.plan.protection_groups.get(name) else {
-                continue;
-            };
-            let selection =
-                targets
-                    .entry(group.target.clone())
-                    .or_insert_with(|| TargetSelection {
-                        target: group.target.clone(),
-                        server_ids: Vec::new(),
-                        tag_sets: Vec::new(),
-                    });
-            selection
-                .server_ids
-                .extend(group.servers.iter().map(|s| ServerId::new(s.as_str())));
-            if !group.tags.is_empty() && !selection.tag_sets.contains(&group.tags) {
-                selection.tag_sets.push(group.tags.clone());
-            }
-        }
-        let targets = targets
-            .into_values()
-            .map(|mut selection| {
-                selection.server_ids.sort();
-                selection.server_ids.dedup();
-                selection
-            })
-            .collect();
-        Command::ResolveServers {
-            wave,
-            attempt: self.wave().attempt,
-            targets,
-        }
-    }
-
     /// The servers earlier waves of the execution have, by target, with the wave that has
     /// each.
     fn earlier_waves_servers(
@@ -131,7 +47,8 @@ impl Step {
         owners
     }
 
-    /// Takes wave `wave`'s resolved servers and starts its launch.
+    /// Starts the current wave's launch with the servers its groups selected at the
+    /// execution's start.
     ///
     /// A server an earlier wave of the execution already has (same ID, same target) is left
     /// out, recorded in the wave's `skipped_servers` and announced with
@@ -141,17 +58,11 @@ impl Step {
     /// after), and in a recovery the overlap is a plan ambiguity (a tag selection also matching
     /// an earlier wave's server), not a request to launch it twice. Failing the wave instead
     /// would stop a real recovery halfway over what is only a plan's untidiness. A wave left with
-    /// nothing of its own fails before any start, like a wave whose groups match no server
-    /// ([`WaveFailure::OnlyEarlierWavesServers`]).
-    pub(crate) fn servers_resolved(
-        &mut self,
-        wave: WaveIndex,
-        attempt: Attempt,
-        targets: Vec<ResolvedTarget>,
-    ) -> Disposition {
-        if !self.is_current(wave, attempt) || self.wave().phase != WavePhase::Resolving {
-            return Disposition::Stale;
-        }
+    /// nothing of its own never gets here: the execution was rejected at its start
+    /// ([`crate::selection`]); should it happen, the wave fails before any start.
+    pub(crate) fn begin_launch(&mut self) {
+        let wave = self.exec.current_wave;
+        let targets = self.selected_servers(wave);
         let optional: BTreeSet<&str> = self.exec.plan.waves[wave]
             .optional_servers
             .iter()
@@ -231,21 +142,6 @@ impl Step {
             self.fill_budget();
             self.arm_launch_check();
         }
-        Disposition::Applied
-    }
-
-    pub(crate) fn resolution_failed(
-        &mut self,
-        wave: WaveIndex,
-        attempt: Attempt,
-        message: String,
-    ) -> Disposition {
-        if !self.is_current(wave, attempt) || self.wave().phase != WavePhase::Resolving {
-            return Disposition::Stale;
-        }
-        self.fail_launch(WaveFailure::ResolutionFailed { message });
-        self.end_launch();
-        Disposition::Applied
     }
 
     /// Requests every queued chunk that fits the budget, in order, per target. Nothing starts

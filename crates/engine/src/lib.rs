@@ -19,11 +19,13 @@
 //!
 //! # The model
 //!
-//! An execution runs the plan's waves in order. A wave may pause for an approval, runs its
-//! pre-actions one at a time, has its groups resolved to source servers, launches them in
-//! chunks of at most `servers_per_job` within a budget of concurrent jobs, is watched by a
-//! chain of delayed checks until every job is `COMPLETED`, then hands over to the advancer,
-//! which runs its post-actions and starts the next wave. See [`wave`] for the life of a wave,
+//! An execution first has every wave's groups resolved to source servers, once: a selection
+//! that cannot run (a group matching nothing, an unknown server, an unreadable target) rejects
+//! it before anything starts ([`selection`]). Then it runs the plan's waves in order. A wave may
+//! pause for an approval, runs its pre-actions one at a time, launches its servers in chunks of
+//! at most `servers_per_job` within a budget of concurrent jobs, is watched by a chain of
+//! delayed checks until every job is `COMPLETED`, then hands over to the advancer, which runs
+//! its post-actions and starts the next wave. See [`wave`] for the life of a wave,
 //! [`launch`] for chunks and rejections, [`observation`] and [`check`] for the checks, and
 //! [`hint`] for DRS launch events, which only time the checks.
 //!
@@ -32,7 +34,7 @@
 //!   once, stops new starts, and fails the wave once its running jobs are terminal; the
 //!   execution fails without starting another wave.
 //! - **Deadlines.** A wave's deadline is its start (after any approval) plus its timeout,
-//!   and covers its pre-actions, resolution and launch. No check is scheduled past it; any
+//!   and covers its pre-actions and launch. No check is scheduled past it; any
 //!   input arriving after it times the wave out — unless DRS's job end times show the launch
 //!   had ended in time.
 //! - **Duplicates are expected.** SQS delivers at least once and Lambdas crash. Every delayed
@@ -42,7 +44,7 @@
 //!   SQS then redelivers its message, which is now a duplicate. A redelivered message (any
 //!   input but the answers to commands, DRS events and approvals) therefore re-issues what
 //!   the current wave still waits on: `StartRecovery` for chunks requested without an answer
-//!   (same request IDs, `reissue: true`), the resolution, the running action, the approval
+//!   (same request IDs, `reissue: true`), the execution's resolution, the running action, the approval
 //!   request, the advance; for a finished execution, its `Finish` and cleanup schedule. The
 //!   check chain backs this up: a live check before the launch re-issues what the wave waits
 //!   on, and during the launch re-issues starts unanswered for
@@ -66,7 +68,10 @@
 //! # Example
 //!
 //! ```
-//! use engine::{Command, Event, ExecutionRequest, Input, Limits, Mode, ResolvedTarget};
+//! use engine::{
+//!     Command, Event, ExecutionRequest, Input, Limits, Mode, ResolutionOutcome, ResolvedTarget,
+//!     WaveResolution,
+//! };
 //! use jiff::Timestamp;
 //!
 //! let plan: plan::Plan = serde_json::from_str(r#"{
@@ -76,7 +81,7 @@
 //! }"#)?;
 //! let now: Timestamp = "2024-03-01T09:00:00Z".parse()?;
 //!
-//! // The starter receives a request: the first wave's servers must be resolved.
+//! // The starter receives a request: every wave's servers must be resolved first.
 //! let request = ExecutionRequest {
 //!     execution_id: "exec-1".into(),
 //!     plan,
@@ -85,15 +90,14 @@
 //!     requested_by: "alice".into(),
 //! };
 //! let (state, commands) = engine::start(request, now)?;
-//! assert!(commands.iter().any(|c| matches!(c, Command::ResolveServers { wave: 0, .. })));
+//! assert!(commands.iter().any(|c| matches!(c, Command::ResolveServers { waves } if waves.len() == 1)));
 //!
-//! // It resolves them: one StartRecovery request within the quota.
-//! let resolved = Event::ServersResolved {
-//!     wave: 0,
-//!     attempt: 1,
-//!     targets: vec![ResolvedTarget { target: None, servers: vec!["s-00000000000000001".into()] }],
-//! };
-//! let (state, commands) = engine::decide(state, Input::new("exec-1", resolved), now)?;
+//! // It resolves them: the first wave starts, one StartRecovery request within the quota.
+//! let servers = vec!["s-00000000000000001".into()];
+//! let targets = vec![ResolvedTarget { target: None, servers }];
+//! let outcome = ResolutionOutcome::Resolved { targets };
+//! let resolved = Event::ServersResolved { waves: vec![WaveResolution { wave: 0, outcome }] };
+//! let (state, commands) = engine::decide(state, Input::new("exec-1", resolved.clone()), now)?;
 //! let start = commands.iter().find_map(|c| match c {
 //!     Command::StartRecovery(start) => Some(start),
 //!     _ => None,
@@ -102,8 +106,7 @@
 //! assert!(start.is_some_and(|s| s.is_drill));
 //!
 //! // The same message redelivered changes nothing and asks again for the unanswered start.
-//! let again = Event::ServersResolved { wave: 0, attempt: 1, targets: vec![] };
-//! let (same, reissued) = engine::decide(state.clone(), Input::new("exec-1", again), now)?;
+//! let (same, reissued) = engine::decide(state.clone(), Input::new("exec-1", resolved), now)?;
 //! assert_eq!(same, state);
 //! assert!(matches!(reissued.as_slice(), [Command::StartRecovery(s)] if s.reissue));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -129,12 +132,14 @@ pub mod launch;
 pub mod limits;
 pub mod observation;
 pub mod report;
+pub mod selection;
 pub mod timer;
 pub mod wave;
 
 pub use action::{ActionPhase, ActionResult, ActionRun};
 pub use command::{
-    CleanupTarget, Command, DrillCleanup, Notification, RunAction, StartRecovery, TargetSelection,
+    CleanupTarget, Command, DrillCleanup, Notification, RejectedWave, RunAction, StartRecovery,
+    TargetSelection, WaveSelection,
 };
 pub use decide::{decide, start};
 pub use delay::DelaySeconds;
@@ -148,7 +153,7 @@ pub use hint::Hints;
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};
 pub use input::{
     Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation, Rejection,
-    ResolvedTarget, ServerSnapshot, Wake,
+    ResolutionOutcome, ResolvedTarget, ServerSnapshot, Wake, WaveResolution,
 };
 pub use limits::Limits;
 pub use report::{ExecutionReport, ServerOutcome, ServerReport, Totals, WaveReport, WaveStatus};

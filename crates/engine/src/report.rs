@@ -253,7 +253,6 @@ fn wave_report(execution: &Execution, index: WaveIndex, wave: &WaveState) -> Wav
         WavePhase::Pending
             | WavePhase::AwaitingApproval
             | WavePhase::PreAction { .. }
-            | WavePhase::Resolving
             | WavePhase::Launching
     );
     WaveReport {

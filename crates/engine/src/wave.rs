@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! pending ─▶ (pause_before: awaiting approval) ─▶ pre-actions, one at a time
-//!         ─▶ resolving ─▶ launching ─▶ launch ended ─(advance)─▶ post-actions, one at a time
+//!         ─▶ launching (the servers resolved at the execution's start) ─▶ launch ended ─(advance)─▶ post-actions, one at a time
 //!         ─▶ succeeded ─▶ next wave, or the execution COMPLETED
 //! ```
 //! A failed action or a failed launch fails the wave and the execution; the deadline (start +
@@ -84,7 +84,7 @@ impl Step {
             self.wave_mut().phase = WavePhase::PreAction { index };
             self.run_action(ActionPhase::Pre, index);
         } else {
-            self.begin_resolution();
+            self.begin_launch();
         }
     }
 
@@ -251,7 +251,7 @@ impl Step {
     }
 
     /// Ends the execution: final status, notification, drill cleanup.
-    fn finish(&mut self, status: ExecutionStatus) {
+    pub(crate) fn finish(&mut self, status: ExecutionStatus) {
         self.exec.status = status;
         self.exec.ended_at = Some(self.now);
         self.notify(Notification::ExecutionFinished { status });
@@ -310,6 +310,11 @@ impl Step {
     /// Asks again for what the current wave waits on: the answer may have been lost with a
     /// Lambda that died between saving and acting. Every such request is idempotent.
     pub(crate) fn reissue_in_flight(&mut self) {
+        if self.exec.is_resolving() {
+            let command = self.resolve_command();
+            self.push(command);
+            return;
+        }
         let index = self.exec.current_wave;
         let wave = self.wave();
         let commands: Vec<Command> = match wave.phase {
@@ -320,7 +325,6 @@ impl Step {
             WavePhase::PreAction { index } => {
                 vec![self.run_action_command(ActionPhase::Pre, index)]
             }
-            WavePhase::Resolving => vec![self.resolve_command()],
             WavePhase::Launching if wave.failure.is_none() => wave
                 .chunks
                 .iter()

@@ -13,8 +13,9 @@ use common::{EXEC, request, sid, t};
 use engine::chunk::split;
 use engine::{
     ActionResult, Command, Event, Execution, ExecutionStatus, Input, JobId, JobSnapshot, JobStatus,
-    LaunchEvent, LaunchResult, LaunchStatus, Limits, Mode, Observation, Rejection, ResolvedTarget,
-    ServerId, ServerSnapshot, StartRecovery, StartRequestId, Wake, WaveOutcome, WavePhase,
+    LaunchEvent, LaunchResult, LaunchStatus, Limits, Mode, Observation, Rejection,
+    ResolutionOutcome, ResolvedTarget, ServerId, ServerSnapshot, StartRecovery, StartRequestId,
+    Wake, WaveOutcome, WavePhase, WaveResolution,
 };
 use plan::{Plan, ProtectionGroup, Wave};
 use proptest::prelude::*;
@@ -675,43 +676,48 @@ impl Sim {
             origin: Box::new(origin.clone()),
         };
         match command {
-            Command::ResolveServers { wave, attempt, .. } => {
-                let event = if self.rng.chance(self.scenario.behaviour.resolution_fails) {
-                    Event::ResolutionFailed {
-                        wave,
-                        attempt,
-                        message: "unknown server".into(),
-                    }
-                } else {
-                    let mut servers: Vec<ServerId> = self.plan.protection_groups
-                        [&format!("g{wave}")]
-                        .servers
-                        .iter()
-                        .map(|s| ServerId::new(s.as_str()))
-                        .collect();
-                    let overlap = self.scenario.behaviour.overlapping_selection;
-                    if wave > 0 && overlap > 0 {
-                        // A tag selection also matching some of the earlier waves' servers.
-                        for earlier in 0..wave {
-                            for id in &self.plan.protection_groups[&format!("g{earlier}")].servers {
-                                if self.rng.chance(overlap) {
-                                    servers.push(ServerId::new(id.as_str()));
+            Command::ResolveServers { waves } => {
+                let waves = waves
+                    .iter()
+                    .map(|selection| {
+                        let wave = selection.wave;
+                        let outcome = if self.rng.chance(self.scenario.behaviour.resolution_fails) {
+                            ResolutionOutcome::Failed {
+                                message: "unknown server".into(),
+                            }
+                        } else {
+                            let mut servers: Vec<ServerId> = self.plan.protection_groups
+                                [&format!("g{wave}")]
+                                .servers
+                                .iter()
+                                .map(|s| ServerId::new(s.as_str()))
+                                .collect();
+                            let overlap = self.scenario.behaviour.overlapping_selection;
+                            if wave > 0 && overlap > 0 {
+                                // A tag selection also matching some of the earlier waves'
+                                // servers.
+                                for earlier in 0..wave {
+                                    let group =
+                                        &self.plan.protection_groups[&format!("g{earlier}")];
+                                    for id in &group.servers {
+                                        if self.rng.chance(overlap) {
+                                            servers.push(ServerId::new(id.as_str()));
+                                        }
+                                    }
                                 }
                             }
-                        }
-                    }
-                    let targets = vec![ResolvedTarget {
-                        target: None,
-                        servers,
-                    }];
-                    Event::ServersResolved {
-                        wave,
-                        attempt,
-                        targets,
-                    }
-                };
+                            ResolutionOutcome::Resolved {
+                                targets: vec![ResolvedTarget {
+                                    target: None,
+                                    servers,
+                                }],
+                            }
+                        };
+                        WaveResolution { wave, outcome }
+                    })
+                    .collect();
                 let at = now + self.rng.between(0, 2);
-                self.enqueue(at, Message::Event(event));
+                self.enqueue(at, Message::Event(Event::ServersResolved { waves }));
             }
             Command::StartRecovery(start) => {
                 let event = self.start_recovery(start)?;
@@ -1019,9 +1025,9 @@ impl Sim {
                     prop_assert!((1..=900).contains(&delay.get()));
                     Some(*wave)
                 }
-                Command::ResolveServers { wave, .. }
-                | Command::RequestApproval { wave, .. }
-                | Command::Advance { wave, .. } => Some(*wave),
+                Command::RequestApproval { wave, .. } | Command::Advance { wave, .. } => {
+                    Some(*wave)
+                }
                 Command::RunAction(run) => Some(run.wave),
                 _ => None,
             };

@@ -54,7 +54,7 @@ fn the_report_tells_per_wave_and_per_server_what_happened_and_whether_the_rto_wa
         ],
     )]);
     h.advance();
-    // Wave 2 never launches: the operator cancels.
+    // Wave 2's start is requested; the operator cancels before DRS answers.
     h.at(1_150).cancel();
 
     let report = h.state.report();
@@ -94,16 +94,20 @@ fn the_report_tells_per_wave_and_per_server_what_happened_and_whether_the_rto_wa
 
     assert_eq!(report.waves[2].status, WaveStatus::Cancelled);
     assert_eq!(
+        report.waves[2].servers[0].outcome,
+        ServerOutcome::NotLaunched
+    );
+    assert_eq!(
         report.totals,
         Totals {
             waves: 3,
             waves_succeeded: 2,
-            servers: 4,
+            servers: 5,
             launched: 3,
             failed_critical: 0,
             failed_optional: 1,
             in_progress: 0,
-            not_launched: 0,
+            not_launched: 1,
             jobs: 2,
         }
     );

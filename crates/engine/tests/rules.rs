@@ -8,8 +8,8 @@ use common::*;
 use engine::{
     ActionPhase, ActionResult, CleanupTarget, Command, DelaySeconds, DrillCleanup, EngineError,
     Event, ExecutionStatus, JobStatus, LaunchStatus, Limits, Mode, Notification, Observation,
-    Rejection, ResolvedTarget, ServerId, StartRecovery, TargetSelection, Token, Wake, WaveOutcome,
-    WavePhase,
+    Rejection, ResolutionOutcome, ResolvedTarget, ServerId, StartRecovery, TargetSelection, Token,
+    Wake, WaveOutcome, WavePhase, WaveResolution, WaveSelection,
 };
 use jiff::SignedDuration;
 
@@ -72,7 +72,7 @@ fn chunk_kinds(h: &Harness) -> Vec<&'static str> {
 fn a_one_wave_drill_emits_exactly_these_commands() {
     let servers = sids(1, 2);
     let (s1, s2) = (servers[0].as_str(), servers[1].as_str());
-    let mut h = Harness::new(one_wave(&servers));
+    let mut h = Harness::unresolved(one_wave(&servers));
     assert_eq!(
         h.commands(),
         [
@@ -80,23 +80,14 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
                 plan: "test-plan".into(),
                 mode: Mode::Drill
             }),
-            Command::Notify(Notification::WaveStarted {
-                wave: 0,
-                name: "w0".into()
-            }),
-            Command::ScheduleCheck {
-                wave: 0,
-                attempt: 1,
-                token: Token(1),
-                delay: delay(900)
-            },
             Command::ResolveServers {
-                wave: 0,
-                attempt: 1,
-                targets: vec![TargetSelection {
-                    target: None,
-                    server_ids: ids(&servers),
-                    tag_sets: vec![]
+                waves: vec![WaveSelection {
+                    wave: 0,
+                    targets: vec![TargetSelection {
+                        target: None,
+                        server_ids: ids(&servers),
+                        tag_sets: vec![]
+                    }]
                 }]
             },
         ]
@@ -106,6 +97,10 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
     assert_eq!(
         h.commands(),
         [
+            Command::Notify(Notification::WaveStarted {
+                wave: 0,
+                name: "w0".into()
+            }),
             Command::StartRecovery(StartRecovery {
                 request: h.request_id(0),
                 target: None,
@@ -315,11 +310,11 @@ fn a_critical_failure_stops_new_starts_waits_for_running_jobs_and_never_starts_t
     );
     assert_eq!(h.wave(1).phase, WavePhase::Pending);
     assert!(
-        !h.history.iter().any(|c| matches!(
-            c,
-            Command::ResolveServers { wave: 1, .. }
-                | Command::Notify(Notification::WaveStarted { wave: 1, .. })
-        )),
+        !h.history.iter().any(|c| match c {
+            Command::StartRecovery(start) => start.request.wave == 1,
+            Command::Notify(Notification::WaveStarted { wave, .. }) => *wave == 1,
+            _ => false,
+        }),
         "wave 1 never started"
     );
     let server = h.wave(0).server(&wave0[1].as_str().into()).unwrap();
@@ -410,8 +405,8 @@ fn a_late_observation_still_goes_into_the_report_of_a_timed_out_wave() {
 
 #[test]
 fn no_check_is_scheduled_past_the_deadline() {
-    // Timeout (min), check interval (s), when the servers are resolved (s), and the delays of
-    // the first check (at the start) and of the first launch check.
+    // Timeout (min), check interval (s), when the launch begins (s), and the delays of the
+    // first check (at the start) and of the first launch check.
     #[rustfmt::skip]
     let cases = [
         (1,  900, 10,  (60, 50)),
@@ -419,13 +414,15 @@ fn no_check_is_scheduled_past_the_deadline() {
         (45, 30,  10,  (900, 30)),
         (2,  30,  100, (120, 20)),
     ];
-    for (timeout_minutes, interval, resolve_at, expected) in cases {
+    for (timeout_minutes, interval, launch_at, expected) in cases {
         let servers = sids(1, 1);
         let mut plan = timed_plan(&servers, timeout_minutes);
         plan.defaults.check_interval_seconds = interval;
+        // A pre-action holds the launch back until `launch_at`.
+        plan.waves[0].pre_actions = vec![lambda("prepare")];
         let mut h = Harness::new(plan);
         let first = scheduled_checks(h.commands());
-        h.at(resolve_at).resolve(&servers);
+        h.at(launch_at).action(PRE, 0, OK);
         let launch = scheduled_checks(h.commands());
         let got = (first[0].1, launch[0].1);
         assert_eq!(
@@ -767,27 +764,23 @@ fn each_target_has_its_own_budget() {
         concurrent_jobs: 1,
         ..Limits::default()
     };
-    let mut h = Harness::with(plan, Mode::Drill, limits);
+    let mut h = Harness::unresolved_with(plan, Mode::Drill, limits);
     let resolve = h.commands().iter().find_map(|c| match c {
-        Command::ResolveServers { targets, .. } => Some(targets.clone()),
+        Command::ResolveServers { waves } => Some(waves[0].targets.clone()),
         _ => None,
     });
     let targets: Vec<Option<String>> = resolve.unwrap().into_iter().map(|t| t.target).collect();
     assert_eq!(targets, [None, Some("east".to_owned())]);
-    h.send(Event::ServersResolved {
-        wave: 0,
-        attempt: 1,
-        targets: vec![
-            ResolvedTarget {
-                target: None,
-                servers: ids(&sids(1, 4)),
-            },
-            ResolvedTarget {
-                target: Some("east".into()),
-                servers: ids(&sids(10, 2)),
-            },
-        ],
-    });
+    h.send(resolved(vec![vec![
+        ResolvedTarget {
+            target: None,
+            servers: ids(&sids(1, 4)),
+        },
+        ResolvedTarget {
+            target: Some("east".into()),
+            servers: ids(&sids(10, 2)),
+        },
+    ]]));
     let started: Vec<(usize, Option<String>)> = h
         .starts()
         .iter()
@@ -805,8 +798,9 @@ fn a_redelivered_wave_start_reissues_the_unanswered_starts_with_the_same_ids() {
     let first: Vec<StartRecovery> = h.starts();
     h.started(0, "job-a");
     let state = h.state.clone();
-    // The starter died after saving; SQS redelivers; the starter resolves again.
-    h.resolve(&sids(1, 3));
+    // The answer to the resolution arrives again (a Lambda that died after saving it feeds
+    // it once more).
+    h.send(resolved(vec![in_default(&sids(1, 3))]));
     assert_eq!(h.state, state, "a duplicate changes nothing");
     let again = h.starts();
     assert_eq!(again.len(), 2, "chunk 0 has its job");
@@ -825,13 +819,13 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
     let cases: Vec<(&str, Setup, Event, Expected)> = vec![
         (
             "request before resolution",
-            |_| {},
+            |h| *h = Harness::unresolved(one_wave(&sids(1, 2))),
             Event::ExecutionRequested(request(
                 one_wave(&sids(1, 2)),
                 Mode::Drill,
                 Limits::default(),
             )),
-            |c| matches!(c, Command::ResolveServers { wave: 0, .. }),
+            |c| matches!(c, Command::ResolveServers { waves } if waves.len() == 1),
         ),
         (
             "request while a start is unanswered",
@@ -925,10 +919,11 @@ fn a_redelivered_advance_reissues_the_next_waves_first_request() {
         attempt: 1,
     });
     assert_eq!(h.state, state);
-    assert!(matches!(
-        h.commands(),
-        [Command::ResolveServers { wave: 1, .. }]
-    ));
+    assert!(
+        matches!(h.commands(), [Command::StartRecovery(s)] if s.reissue && s.request.wave == 1),
+        "{:?}",
+        h.commands()
+    );
 
     h.launch_wave();
     assert_eq!(h.current(), 2);
@@ -957,26 +952,6 @@ fn a_start_unanswered_for_a_minute_is_reissued_by_the_next_live_check() {
     h.at(90).check(vec![]);
     assert!(h.starts().is_empty(), "re-issued at most once a minute");
 }
-
-#[test]
-fn a_heartbeat_before_the_launch_reissues_the_resolution() {
-    let servers = sids(1, 1);
-    let mut h = Harness::new(one_wave(&servers));
-    h.at(900).check(vec![]);
-    assert!(
-        h.commands()
-            .iter()
-            .any(|c| matches!(c, Command::ResolveServers { .. }))
-    );
-    assert_eq!(
-        scheduled_checks(h.commands()).len(),
-        1,
-        "the heartbeat goes on"
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The check chain: one live chain per wave attempt.
 
 #[test]
 fn a_stale_check_is_applied_but_schedules_nothing() {
@@ -1288,8 +1263,10 @@ fn the_stretch_carries_over_to_the_next_wave_and_never_without_events() {
         let at = due.as_second() - t(0).as_second();
         h.at(at).check(vec![launched("job-0-0", &w0)]).advance();
         assert_eq!(h.current(), 1);
-        h.resolve(&w1);
-        let first = scheduled_checks(h.commands())[0].1;
+        // The advance started wave 1 and its launch at once: one check, the launch's.
+        let checks = scheduled_checks(h.commands());
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        let first = checks[0].1;
         // With events: stretched once by the first report, once more by the reports that
         // ended the wave.
         let expected = if events { (60, 41, 120) } else { (30, 60, 30) };
@@ -1388,7 +1365,7 @@ fn a_paused_wave_waits_for_its_approval() {
     assert!(
         h.commands()
             .iter()
-            .any(|c| matches!(c, Command::ResolveServers { wave: 1, .. }))
+            .any(|c| matches!(c, Command::StartRecovery(s) if s.request.wave == 1))
     );
     assert_eq!(
         h.wave(1).approval.as_ref().map(|a| a.by.as_str()),
@@ -1511,11 +1488,7 @@ fn cancel_stops_the_execution_at_any_point() {
                 attempt: 1,
                 token: Token(1),
             },
-            Event::ServersResolved {
-                wave: 0,
-                attempt: 1,
-                targets: vec![],
-            },
+            resolved(vec![vec![]; 2]),
             Event::ApprovalGiven {
                 wave: 1,
                 by: "x".into(),
@@ -1585,12 +1558,12 @@ fn actions_run_one_at_a_time_in_order() {
     h.action(PRE, 0, OK);
     assert_eq!(runs(&h), ["exec-1/0/1/pre/1"]);
     h.action(PRE, 1, OK);
-    assert!(matches!(
-        h.commands(),
-        [Command::ResolveServers { wave: 0, .. }]
-    ));
-    h.resolve_plan()
-        .start_all()
+    assert!(
+        matches!(h.commands(), [Command::StartRecovery(s), Command::ScheduleCheck { .. }] if s.request.wave == 0),
+        "{:?}",
+        h.commands()
+    );
+    h.start_all()
         .check(vec![launched("job-0-0", &sids(1, 1))])
         .advance();
     assert_eq!(runs(&h), ["exec-1/0/1/post/0"]);
@@ -1819,20 +1792,8 @@ fn duplicate_and_stale_inputs_change_nothing() {
             },
         ),
         (
-            "a resolution of a launching wave",
-            Event::ServersResolved {
-                wave: 1,
-                attempt: 1,
-                targets: vec![],
-            },
-        ),
-        (
-            "a resolution failure of a launching wave",
-            Event::ResolutionFailed {
-                wave: 1,
-                attempt: 1,
-                message: "x".into(),
-            },
+            "a resolution after the start",
+            resolved(vec![vec![]; h.state.waves.len()]),
         ),
         (
             "an approval of a wave not paused",
@@ -1991,14 +1952,14 @@ fn impossible_inputs_are_errors() {
                 EXEC,
                 Event::DeadlinePassed {
                     wave: 0,
-                    attempt: 2,
+                    attempt: 3,
                 },
             ),
             |e| {
                 matches!(
                     e,
                     EngineError::UnknownAttempt {
-                        attempt: 2,
+                        attempt: 3,
                         current: 1,
                         ..
                     }
@@ -2060,31 +2021,48 @@ fn impossible_inputs_are_errors() {
             "a resolution in a target the wave does not use",
             Input::new(
                 EXEC,
-                Event::ServersResolved {
-                    wave: 0,
-                    attempt: 1,
-                    targets: vec![ResolvedTarget {
-                        target: Some("west".into()),
-                        servers: vec![],
-                    }],
-                },
+                resolved(vec![vec![ResolvedTarget {
+                    target: Some("west".into()),
+                    servers: vec![],
+                }]]),
             ),
             |e| matches!(e, EngineError::InvalidResolution { .. }),
         ),
         (
             "a resolution listing a server twice",
+            Input::new(EXEC, resolved(vec![in_default(&[sid(1), sid(1)])])),
+            |e| matches!(e, EngineError::InvalidResolution { .. }),
+        ),
+        (
+            "a resolution without the wave",
+            Input::new(EXEC, resolved(vec![])),
+            |e| matches!(e, EngineError::InvalidResolution { wave: 0, .. }),
+        ),
+        (
+            "a resolution of a wave the plan does not have",
+            Input::new(EXEC, resolved(vec![vec![], vec![]])),
+            |e| matches!(e, EngineError::WaveOutOfRange { wave: 1, .. }),
+        ),
+        (
+            "a resolution answering a wave twice",
             Input::new(
                 EXEC,
                 Event::ServersResolved {
-                    wave: 0,
-                    attempt: 1,
-                    targets: vec![ResolvedTarget {
-                        target: None,
-                        servers: ids(&[sid(1), sid(1)]),
-                    }],
+                    waves: vec![
+                        WaveResolution {
+                            wave: 0,
+                            outcome: ResolutionOutcome::Resolved { targets: vec![] },
+                        },
+                        WaveResolution {
+                            wave: 0,
+                            outcome: ResolutionOutcome::Failed {
+                                message: "x".into(),
+                            },
+                        },
+                    ],
                 },
             ),
-            |e| matches!(e, EngineError::InvalidResolution { .. }),
+            |e| matches!(e, EngineError::InvalidResolution { wave: 0, .. }),
         ),
         (
             "the same ID for another plan",
@@ -2147,51 +2125,120 @@ fn unusable_requests_are_refused_with_every_problem() {
 }
 
 #[test]
-fn resolution_failures_and_empty_resolutions_fail_the_wave() {
-    let servers = sids(1, 1);
-    for (name, event, reason) in [
-        (
-            "failed",
-            Event::ResolutionFailed {
-                wave: 0,
-                attempt: 1,
-                message: "unknown server s-1".into(),
-            },
-            "unknown server s-1",
-        ),
-        (
-            "empty",
-            Event::ServersResolved {
-                wave: 0,
-                attempt: 1,
-                targets: vec![],
-            },
-            "no source server",
-        ),
-    ] {
-        let mut h = Harness::new(plan(&[servers.clone(), sids(5, 1)]));
-        h.send(event);
-        assert!(
-            matches!(
-                h.commands(),
-                [Command::Advance {
-                    wave: 0,
-                    attempt: 1
-                }]
-            ),
-            "{name}"
-        );
-        h.advance();
-        assert_eq!(h.status(), ExecutionStatus::Failed, "{name}");
-        let failure = h.state.report().waves[0].failure.clone().unwrap();
-        assert!(failure.contains(reason), "{name}: {failure}");
-        assert!(
-            !h.commands()
-                .iter()
-                .any(|c| matches!(c, Command::ScheduleDrillCleanup(_))),
-            "{name}: nothing to clean"
-        );
+fn a_selection_that_cannot_run_rejects_the_execution_before_anything_starts() {
+    // Wave 2's servers are all wave 0's; wave 1 fails to resolve; wave 3 matches nothing.
+    let mut plan = plan(&[sids(1, 2), sids(5, 1), sids(7, 1), sids(8, 1), sids(9, 1)]);
+    for group in ["g2", "g3"] {
+        let tags = [("Tier".to_owned(), group.to_owned())].into();
+        let group = plan.protection_groups.get_mut(group).unwrap();
+        group.servers.clear();
+        group.tags = tags;
     }
+    plan.waves[0].pause_before = true;
+    plan.waves[1].pre_actions = vec![lambda("prepare")];
+    let mut h = Harness::unresolved(plan);
+    let outcome = |targets| ResolutionOutcome::Resolved { targets };
+    let answer = vec![
+        outcome(in_default(&sids(1, 2))),
+        ResolutionOutcome::Failed {
+            message: "east: access denied".into(),
+        },
+        outcome(in_default(&sids(1, 1))),
+        outcome(vec![]),
+        outcome(in_default(&sids(9, 1))),
+    ];
+    h.at(3).send(Event::ServersResolved {
+        waves: answer
+            .into_iter()
+            .enumerate()
+            .map(|(wave, outcome)| WaveResolution { wave, outcome })
+            .collect(),
+    });
+    assert_eq!(h.status(), ExecutionStatus::Failed);
+    assert_eq!(h.current(), 1, "the first wave that cannot run");
+    let failed = WavePhase::Ended {
+        outcome: WaveOutcome::Failed,
+    };
+    let phases: Vec<WavePhase> = h.state.waves.iter().map(|w| w.phase).collect();
+    assert_eq!(
+        phases,
+        [
+            WavePhase::Pending,
+            failed,
+            failed,
+            failed,
+            WavePhase::Pending
+        ]
+    );
+    assert_eq!(
+        h.commands(),
+        [
+            Command::Notify(Notification::SelectionRejected {
+                waves: vec![
+                    engine::RejectedWave {
+                        wave: 1,
+                        name: "w1".into(),
+                        failure: engine::WaveFailure::ResolutionFailed {
+                            message: "east: access denied".into()
+                        },
+                    },
+                    engine::RejectedWave {
+                        wave: 2,
+                        name: "w2".into(),
+                        failure: engine::WaveFailure::OnlyEarlierWavesServers {
+                            servers: ids(&sids(1, 1))
+                        },
+                    },
+                    engine::RejectedWave {
+                        wave: 3,
+                        name: "w3".into(),
+                        failure: engine::WaveFailure::NoServers,
+                    },
+                ]
+            }),
+            Command::Notify(Notification::ExecutionFinished {
+                status: ExecutionStatus::Failed
+            }),
+            Command::Finish {
+                status: ExecutionStatus::Failed
+            },
+        ],
+        "no approval, no action, no start, nothing to clean up"
+    );
+    let report = h.state.report();
+    let failures: Vec<Option<String>> = report.waves.iter().map(|w| w.failure.clone()).collect();
+    assert!(failures[0].is_none() && failures[4].is_none());
+    assert!(failures[1].as_deref().unwrap().contains("access denied"));
+    assert!(failures[2].as_deref().unwrap().contains("earlier wave"));
+    assert!(failures[3].as_deref().unwrap().contains("no source server"));
+    assert_eq!(report.ended_at, Some(t(3)));
+
+    // A late or repeated answer changes nothing; like any redelivery to a finished execution,
+    // it only asks for the end again.
+    let state = h.state.clone();
+    h.send(resolved(vec![in_default(&sids(1, 2)); 5]));
+    assert_eq!(h.state, state);
+    assert_eq!(
+        h.commands(),
+        [Command::Finish {
+            status: ExecutionStatus::Failed
+        }]
+    );
+}
+
+#[test]
+fn servers_resolved_at_the_start_are_launched_by_their_wave_minus_earlier_waves() {
+    // Wave 1's tag selection also matched one of wave 0's servers: skipped, not failed.
+    let mut h = Harness::unresolved(plan(&[sids(1, 2), sids(3, 1)]));
+    h.resolve_waves(&[sids(1, 2), vec![sid(2), sid(3)]]);
+    assert_eq!(h.status(), ExecutionStatus::Running);
+    assert_eq!(h.starts().len(), 1);
+    assert_eq!(h.starts()[0].servers, ids(&sids(1, 2)));
+    h.launch_wave();
+    assert_eq!(h.current(), 1);
+    assert_eq!(h.starts().len(), 1);
+    assert_eq!(h.starts()[0].servers, ids(&[sid(3)]), "s-2 is wave 0's");
+    assert_eq!(h.wave(1).skipped_servers.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2287,7 +2334,7 @@ fn servers_of_earlier_waves_are_left_out_of_later_waves() {
             failure: None,
         },
         Case {
-            name: "nothing of its own: the wave fails before any start",
+            name: "nothing of its own: the execution is rejected at its start",
             resolved: vec![(None, vec![sid(1), sid(10)])],
             started: vec![],
             skipped: vec![(sid(1), 0), (sid(10), 1)],
@@ -2307,10 +2354,8 @@ fn servers_of_earlier_waves_are_left_out_of_later_waves() {
             },
         );
         plan.waves[2].groups.push("g-east".into());
-        let mut h = Harness::new(plan);
-        h.launch_wave().launch_wave();
-        assert_eq!(h.current(), 2, "{name}");
-        let targets = case
+        let mut h = Harness::unresolved(plan);
+        let last = case
             .resolved
             .iter()
             .map(|(target, servers)| ResolvedTarget {
@@ -2318,11 +2363,24 @@ fn servers_of_earlier_waves_are_left_out_of_later_waves() {
                 servers: ids(servers),
             })
             .collect();
-        h.send(Event::ServersResolved {
-            wave: 2,
-            attempt: 1,
-            targets,
-        });
+        h.send(resolved(vec![
+            in_default(&sids(1, 2)),
+            in_default(&sids(10, 1)),
+            last,
+        ]));
+        if let Some(reason) = case.failure {
+            // Rejected at the start, before anything launched.
+            assert_eq!(h.status(), ExecutionStatus::Failed, "{name}");
+            assert!(h.starts().is_empty(), "{name}");
+            let failure = h.state.report().waves[2].failure.clone().unwrap();
+            assert!(failure.contains(reason), "{name}: {failure}");
+            for (server, _) in &case.skipped {
+                assert!(failure.contains(server.as_str()), "{name}: {failure}");
+            }
+            continue;
+        }
+        h.launch_wave().launch_wave();
+        assert_eq!(h.current(), 2, "{name}");
 
         let mut started: Vec<String> = h
             .starts()
@@ -2367,21 +2425,31 @@ fn servers_of_earlier_waves_are_left_out_of_later_waves() {
         };
         assert_eq!(announced, expected, "{name}: notification");
 
-        match case.failure {
-            None => {
-                assert!(h.wave(2).failure.is_none(), "{name}");
-                assert!(!has_advance(h.commands()), "{name}: the launch goes on");
-            }
-            Some(reason) => {
-                assert!(has_advance(h.commands()), "{name}: the launch ended");
-                h.advance();
-                assert_eq!(h.status(), ExecutionStatus::Failed, "{name}");
-                let failure = h.state.report().waves[2].failure.clone().unwrap();
-                assert!(failure.contains(reason), "{name}: {failure}");
-                for (server, _) in &case.skipped {
-                    assert!(failure.contains(server.as_str()), "{name}: {failure}");
-                }
-            }
-        }
+        assert!(h.wave(2).failure.is_none(), "{name}");
+        assert!(!has_advance(h.commands()), "{name}: the launch goes on");
     }
+}
+
+#[test]
+fn a_check_for_an_attempt_whose_save_was_lost_is_a_stale_copy() {
+    // The decision that took the resolution began wave 0's attempt 1 and sent its checks
+    // (delayed messages go out before the save); then the save was lost.
+    let servers = sids(1, 1);
+    let mut h = Harness::unresolved(one_wave(&servers));
+    let before = h.state.clone();
+    h.at(40).send(Event::JobsObserved(Observation {
+        wave: 0,
+        attempt: 1,
+        wake: Wake::Check { token: Token(2) },
+        jobs: vec![],
+    }));
+    assert_eq!(h.state, before, "nothing changes");
+    assert!(
+        matches!(h.commands(), [Command::ResolveServers { waves }] if waves.len() == 1),
+        "the resolution is asked for again: {:?}",
+        h.commands()
+    );
+    // The same decision taken again sends the same tokens: the copy's token becomes live.
+    h.resolve(&servers);
+    assert_eq!(h.attempt(), 1);
 }

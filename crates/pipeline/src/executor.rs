@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use engine::chunk::ChunkState;
 use engine::{
     Command, EngineError, Event, Execution, ExecutionId, Input, JobId, JobSnapshot, JobStatus,
-    Rejection, ResolvedTarget, StartRecovery, StartRequestId, WaveIndex, WavePhase,
+    Rejection, ResolutionOutcome, ResolvedTarget, StartRecovery, StartRequestId, TargetSelection,
+    WaveIndex, WavePhase, WaveResolution,
 };
 use tracing::{Span, debug, info, warn};
 
@@ -438,51 +439,7 @@ impl<'a> Executor<'a> {
         command: Command,
     ) -> Result<Option<Event>, HandlerError> {
         match command {
-            Command::ResolveServers {
-                wave,
-                attempt,
-                targets,
-            } => {
-                let mut resolved = Vec::new();
-                for selection in targets {
-                    let (target, _) = self
-                        .deps
-                        .target(&state.plan, selection.target.as_deref())
-                        .map_err(|e| self.permanent(Some(wave), e.to_string()))?;
-                    let answer = match self.deps.drs.resolve(target, &selection).await {
-                        Ok(answer) => answer,
-                        // Access denied, a role that cannot be assumed...: retrying will not
-                        // help, and failing the record would leave the wave waiting for its
-                        // deadline with the reason only in the logs. Fail the wave with it.
-                        Err(PortError::Permanent(message)) => Resolution::Failed(message),
-                        Err(error) => {
-                            return Err(self.port_error(Some(wave), "resolving servers", error));
-                        }
-                    };
-                    match answer {
-                        Resolution::Servers(servers) => resolved.push(ResolvedTarget {
-                            target: selection.target,
-                            servers,
-                        }),
-                        Resolution::Failed(message) => {
-                            let place = selection.target.as_deref().unwrap_or("(default target)");
-                            warn!(wave, %message, "the wave's servers cannot be resolved");
-                            return Ok(Some(Event::ResolutionFailed {
-                                wave,
-                                attempt,
-                                message: format!("{place}: {message}"),
-                            }));
-                        }
-                    }
-                }
-                let servers: usize = resolved.iter().map(|t| t.servers.len()).sum();
-                info!(wave, servers, "servers resolved");
-                Ok(Some(Event::ServersResolved {
-                    wave,
-                    attempt,
-                    targets: resolved,
-                }))
-            }
+            Command::ResolveServers { waves } => self.resolve(state, &waves).await.map(Some),
             Command::StartRecovery(start) => self.start_recovery(state, start).await,
             Command::ObserveJobs {
                 wave,
@@ -560,6 +517,95 @@ impl<'a> Executor<'a> {
             // Sent before the save.
             Command::ScheduleCheck { .. } | Command::ScheduleRetry { .. } => Ok(None),
         }
+    }
+
+    /// Resolves every wave's selectors with one listing per target; the engine's answer.
+    ///
+    /// A target that cannot be read for good (access denied, a role that cannot be assumed)
+    /// fails the waves that use it, with the reason: the engine rejects the execution before
+    /// anything starts, rather than the message going round until its dead-letter queue.
+    async fn resolve(
+        &self,
+        state: &Execution,
+        waves: &[engine::WaveSelection],
+    ) -> Result<Event, HandlerError> {
+        let mut by_target: BTreeMap<Option<&str>, Vec<(WaveIndex, &TargetSelection)>> =
+            BTreeMap::new();
+        for wave in waves {
+            for selection in &wave.targets {
+                by_target
+                    .entry(selection.target.as_deref())
+                    .or_default()
+                    .push((wave.wave, selection));
+            }
+        }
+        // Per wave, the servers found per target, or the first failure.
+        let mut found: BTreeMap<WaveIndex, Result<Vec<ResolvedTarget>, String>> = waves
+            .iter()
+            .map(|wave| (wave.wave, Ok(Vec::new())))
+            .collect();
+        for (name, selections) in by_target {
+            let place = name.unwrap_or("(default target)");
+            let answers = match self.deps.target(&state.plan, name) {
+                Err(e) => Err(e.to_string()),
+                Ok((target, _)) => {
+                    let only: Vec<TargetSelection> =
+                        selections.iter().map(|(_, s)| (*s).clone()).collect();
+                    match self.deps.drs.resolve(target, &only).await {
+                        Ok(answers) if answers.len() == only.len() => Ok(answers),
+                        Ok(answers) => {
+                            return Err(self.permanent(
+                                None,
+                                format!(
+                                    "the resolver answered {} of {} selections in {place}",
+                                    answers.len(),
+                                    only.len()
+                                ),
+                            ));
+                        }
+                        Err(PortError::Permanent(message)) => Err(message),
+                        Err(error) => {
+                            return Err(self.port_error(None, "resolving servers", error));
+                        }
+                    }
+                }
+            };
+            let answers: Vec<Resolution> = match answers {
+                Ok(answers) => answers,
+                Err(message) => vec![Resolution::Failed(message); selections.len()],
+            };
+            for ((wave, selection), answer) in selections.into_iter().zip(answers) {
+                let Some(entry) = found.get_mut(&wave) else {
+                    continue;
+                };
+                match (entry, answer) {
+                    (Ok(targets), Resolution::Servers(servers)) => targets.push(ResolvedTarget {
+                        target: selection.target.clone(),
+                        servers,
+                    }),
+                    (entry @ Ok(_), Resolution::Failed(message)) => {
+                        warn!(wave, %message, target = place, "the wave's servers cannot be resolved");
+                        *entry = Err(format!("{place}: {message}"));
+                    }
+                    (Err(_), _) => {}
+                }
+            }
+        }
+        let waves = found
+            .into_iter()
+            .map(|(wave, outcome)| WaveResolution {
+                wave,
+                outcome: match outcome {
+                    Ok(targets) => {
+                        let servers: usize = targets.iter().map(|t| t.servers.len()).sum();
+                        info!(wave, servers, "servers resolved");
+                        ResolutionOutcome::Resolved { targets }
+                    }
+                    Err(message) => ResolutionOutcome::Failed { message },
+                },
+            })
+            .collect();
+        Ok(Event::ServersResolved { waves })
     }
 
     fn permanent(&self, wave: Option<WaveIndex>, message: String) -> HandlerError {
@@ -697,8 +743,11 @@ impl<'a> Executor<'a> {
 fn forward_of(state: &Execution, command: &Command) -> Option<(Role, WaveIndex, engine::Attempt)> {
     let owner = Role::owner_of(command)?;
     let (wave, attempt) = match command {
-        Command::ResolveServers { wave, attempt, .. }
-        | Command::ObserveJobs { wave, attempt, .. } => (*wave, *attempt),
+        Command::ResolveServers { .. } => {
+            let wave = state.current_wave;
+            (wave, state.waves.get(wave)?.attempt)
+        }
+        Command::ObserveJobs { wave, attempt, .. } => (*wave, *attempt),
         Command::StartRecovery(start) => (start.request.wave, start.request.attempt),
         Command::RunAction(run) => (run.wave, run.attempt),
         Command::RequestApproval { wave, .. } => (*wave, state.waves.get(*wave)?.attempt),

@@ -196,12 +196,13 @@ pub enum Resolution {
 /// AWS Elastic Disaster Recovery, in any target account and region.
 #[async_trait]
 pub trait Drs: Send + Sync {
-    /// Resolves a wave's selectors in one target (all pages of `DescribeSourceServers`).
+    /// Resolves selectors in one target with one listing (all pages of
+    /// `DescribeSourceServers`): one answer per selection, in order.
     async fn resolve(
         &self,
         target: TargetRef<'_>,
-        selection: &TargetSelection,
-    ) -> PortResult<Resolution>;
+        selections: &[TargetSelection],
+    ) -> PortResult<Vec<Resolution>>;
     /// Carries out one `StartRecovery` command: tags the job with the request ID; for a
     /// `reissue`, first looks for a job carrying that tag; on `ConflictException`, looks with
     /// `DescribeJobs` for a running job tagged with this request (a start that reached DRS

@@ -94,11 +94,7 @@ mod tests {
 
     #[test]
     fn each_role_owns_its_commands_and_shares_the_rest() {
-        let resolve = Command::ResolveServers {
-            wave: 0,
-            attempt: 1,
-            targets: Vec::new(),
-        };
+        let resolve = Command::ResolveServers { waves: Vec::new() };
         let action = Command::RunAction(RunAction {
             wave: 0,
             attempt: 1,

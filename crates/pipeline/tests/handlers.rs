@@ -202,8 +202,8 @@ async fn a_three_wave_drill_runs_to_completed_with_and_without_launch_events() {
             "{:?}",
             cloud.queues.dead_letters()
         );
-        // Work is forwarded to its owner: the advancer hands the next wave's resolution to
-        // the starter.
+        // Work is forwarded to its owner: the advancer hands the next wave's starts to the
+        // starter.
         let resumes = cloud
             .queues
             .sent()
@@ -591,7 +591,7 @@ async fn a_check_that_overtakes_the_save_of_its_token_is_delivered_again_not_dro
 }
 
 #[tokio::test]
-async fn a_permanent_resolution_error_fails_the_wave_with_its_reason() {
+async fn a_permanent_resolution_error_rejects_the_execution_with_its_reason() {
     let plan = three_waves();
     let cloud = cloud_with(&plan);
     cloud.drs.resolve_faults.fail_next(PortError::Permanent(
@@ -602,9 +602,62 @@ async fn a_permanent_resolution_error_fails_the_wave_with_its_reason() {
 
     let execution = cloud.execution("exec-1").unwrap();
     assert_eq!(execution.status, ExecutionStatus::Failed);
-    let failure = format!("{:?}", execution.waves[0].failure);
-    assert!(failure.contains("AccessDeniedException"), "{failure}");
+    // The target cannot be read: every wave using it is named, before anything starts.
+    for wave in &execution.waves {
+        let failure = format!("{:?}", wave.failure);
+        assert!(failure.contains("AccessDeniedException"), "{failure}");
+    }
     assert!(cloud.drs.jobs().is_empty(), "nothing was started");
+}
+
+#[tokio::test]
+async fn a_wave_that_selects_nothing_rejects_the_execution_before_anything_starts() {
+    let mut plan = three_waves();
+    // The last wave selects by a tag no source server carries.
+    let web = plan.protection_groups.get_mut("web").unwrap();
+    web.servers.clear();
+    web.tags = [("Tier".to_owned(), "web".to_owned())].into();
+    let cloud = cloud_with(&plan);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert_eq!(
+        outcomes(&execution),
+        [None, None, Some(WaveOutcome::Failed)]
+    );
+    assert_eq!(
+        execution.waves[2].failure,
+        Some(engine::WaveFailure::NoServers)
+    );
+    assert!(cloud.drs.jobs().is_empty(), "nothing was started");
+    assert_eq!(cloud.drs.start_calls(), 0);
+    assert_eq!(
+        cloud.drs.resolve_calls(),
+        1,
+        "one listing of the target for the three waves"
+    );
+    let notifications: Vec<Notification> =
+        cloud.notifier.sent().into_iter().map(|(_, n)| n).collect();
+    assert!(
+        notifications.iter().any(|n| matches!(
+            n,
+            Notification::SelectionRejected { waves } if waves.len() == 1 && waves[0].wave == 2
+        )),
+        "{notifications:?}"
+    );
+    assert!(
+        !notifications
+            .iter()
+            .any(|n| matches!(n, Notification::WaveStarted { .. })),
+        "no wave started"
+    );
+    assert!(cloud.queues.dead_letters().is_empty());
+    assert!(
+        cloud.executions.cleanup(&"exec-1".into()).is_none(),
+        "nothing to clean up"
+    );
 }
 
 #[tokio::test]

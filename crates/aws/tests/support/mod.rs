@@ -99,20 +99,29 @@ pub fn server_ids(count: usize, salt: u64) -> Vec<engine::ServerId> {
     ids
 }
 
-/// `execution` after its current wave resolved to `servers`, every requested job started
-/// and observed launched: a realistic wave with per-server detail.
+/// A new `execution` after its servers were resolved — its first wave to `servers`, the
+/// others to one server each — and every requested job of the first wave started and
+/// observed launched: a realistic wave with per-server detail.
 pub fn launched(execution: Execution, servers: Vec<engine::ServerId>, now: Timestamp) -> Execution {
+    assert!(execution.is_resolving(), "a new execution is expected");
     let id = execution.id.clone();
-    let wave = execution.current_wave;
-    let attempt = execution.waves[wave].attempt;
-    let resolved = Event::ServersResolved {
-        wave,
-        attempt,
-        targets: vec![ResolvedTarget {
-            target: None,
-            servers,
-        }],
-    };
+    let waves = (0..execution.waves.len())
+        .map(|wave| engine::WaveResolution {
+            wave,
+            outcome: engine::ResolutionOutcome::Resolved {
+                targets: vec![ResolvedTarget {
+                    target: None,
+                    servers: if wave == 0 {
+                        servers.clone()
+                    } else {
+                        server_ids(1, 1_000 + wave as u64)
+                    },
+                }],
+            },
+        })
+        .collect();
+    let resolved = Event::ServersResolved { waves };
+    let (wave, attempt) = (0, 1);
     let (mut state, mut commands) =
         engine::decide(execution, Input::new(id.clone(), resolved), now).unwrap();
     let mut pending: Vec<engine::StartRecovery> = commands

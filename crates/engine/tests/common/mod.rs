@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use engine::{
     ActionPhase, ActionResult, Command, EngineError, Event, Execution, ExecutionRequest,
     ExecutionStatus, Input, JobSnapshot, JobStatus, LaunchEvent, LaunchResult, LaunchStatus,
-    Limits, Mode, Observation, Rejection, ResolvedTarget, ServerId, ServerSnapshot, StartRecovery,
-    StartRequestId, Token, Wake, WaveState,
+    Limits, Mode, Observation, Rejection, ResolutionOutcome, ResolvedTarget, ServerId,
+    ServerSnapshot, StartRecovery, StartRequestId, Token, Wake, WaveResolution, WaveState,
 };
 use jiff::{SignedDuration, Timestamp};
 use plan::{Plan, ProtectionGroup, Wave};
@@ -116,6 +116,28 @@ pub fn launched(id: &str, servers: &[String]) -> JobSnapshot {
     job(id, JobStatus::Completed, &servers)
 }
 
+/// `servers` found in the default target.
+pub fn in_default(servers: &[String]) -> Vec<ResolvedTarget> {
+    vec![ResolvedTarget {
+        target: None,
+        servers: servers.iter().map(|s| ServerId::new(s.as_str())).collect(),
+    }]
+}
+
+/// The answer to the start's resolution: each wave's servers, per target.
+pub fn resolved(waves: Vec<Vec<ResolvedTarget>>) -> Event {
+    Event::ServersResolved {
+        waves: waves
+            .into_iter()
+            .enumerate()
+            .map(|(wave, targets)| WaveResolution {
+                wave,
+                outcome: ResolutionOutcome::Resolved { targets },
+            })
+            .collect(),
+    }
+}
+
 /// Drives one execution; every call decides one input at the harness's clock.
 #[derive(Debug)]
 pub struct Harness {
@@ -127,12 +149,29 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A drill of `plan` with the default limits, requested at `t(0)`.
+    /// A drill of `plan` with the default limits, requested at `t(0)`, every wave resolved at
+    /// once to the servers its plan lists (as most tests need).
     pub fn new(plan: Plan) -> Self {
         Self::with(plan, Mode::Drill, Limits::default())
     }
 
+    /// [`Harness::new`] with a mode and limits.
     pub fn with(plan: Plan, mode: Mode, limits: Limits) -> Self {
+        let mut h = Self::unresolved_with(plan, mode, limits);
+        let waves: Vec<Vec<String>> = (0..h.state.waves.len())
+            .map(|wave| h.plan_servers(wave))
+            .collect();
+        h.resolve_waves(&waves);
+        h
+    }
+
+    /// A drill of `plan` requested at `t(0)`, still waiting for its servers to be resolved.
+    pub fn unresolved(plan: Plan) -> Self {
+        Self::unresolved_with(plan, Mode::Drill, Limits::default())
+    }
+
+    /// [`Harness::unresolved`] with a mode and limits.
+    pub fn unresolved_with(plan: Plan, mode: Mode, limits: Limits) -> Self {
         let (state, commands) = engine::start(request(plan, mode, limits), t(0)).unwrap();
         Self {
             state,
@@ -205,28 +244,76 @@ impl Harness {
             .collect()
     }
 
-    /// Resolves the current wave to `servers` in the default target.
+    /// Answers the execution's start: the current wave (0) is resolved to `servers`, every
+    /// other wave to the servers its plan lists, all in the default target.
+    ///
+    /// Once past the start (a later wave), the servers were resolved then: asserts that the
+    /// current wave launched exactly `servers`, changes nothing, and makes the wave's starts
+    /// still unanswered the last commands, for `start_all` and `starts` to see.
     pub fn resolve(&mut self, servers: &[String]) -> &mut Self {
-        let (wave, attempt) = (self.current(), self.attempt());
-        self.send(Event::ServersResolved {
-            wave,
-            attempt,
-            targets: vec![ResolvedTarget {
-                target: None,
-                servers: servers.iter().map(|s| ServerId::new(s.as_str())).collect(),
-            }],
-        })
+        if !self.state.is_resolving() {
+            let mut expected: Vec<String> = servers.to_vec();
+            expected.sort();
+            let mut selected: Vec<String> = self
+                .wave(self.current())
+                .selection
+                .iter()
+                .flatten()
+                .flat_map(|target| target.servers.iter().map(|s| s.as_str().to_owned()))
+                .collect();
+            selected.sort();
+            assert_eq!(
+                selected,
+                expected,
+                "wave {} was resolved at the start to other servers: use resolve_waves",
+                self.current()
+            );
+            self.commands = self.unanswered_starts();
+            return self;
+        }
+        let mut waves: Vec<Vec<String>> = (0..self.state.waves.len())
+            .map(|wave| self.plan_servers(wave))
+            .collect();
+        waves[self.current()] = servers.to_vec();
+        self.resolve_waves(&waves)
     }
 
-    /// Resolves the current wave to the servers its plan lists.
+    /// The current wave's starts requested and not answered yet, as first asked for.
+    pub fn unanswered_starts(&self) -> Vec<Command> {
+        self.wave(self.current())
+            .chunks
+            .iter()
+            .filter(|chunk| matches!(chunk.state, engine::chunk::ChunkState::Requested { .. }))
+            .map(|chunk| {
+                Command::StartRecovery(StartRecovery {
+                    request: self.request_id(chunk.index),
+                    target: chunk.target.clone(),
+                    servers: chunk.servers.clone(),
+                    is_drill: self.state.mode.is_drill(),
+                    reissue: false,
+                })
+            })
+            .collect()
+    }
+
+    /// Answers the execution's start with these servers for each wave, in the default target.
+    pub fn resolve_waves(&mut self, waves: &[Vec<String>]) -> &mut Self {
+        self.send(resolved(waves.iter().map(|s| in_default(s)).collect()))
+    }
+
+    /// Resolves the current wave to the servers its plan lists (see [`Harness::resolve`]).
     pub fn resolve_plan(&mut self) -> &mut Self {
-        let wave = &self.state.plan.waves[self.current()];
-        let servers: Vec<String> = wave
+        let servers = self.plan_servers(self.current());
+        self.resolve(&servers)
+    }
+
+    /// The servers wave `wave`'s groups list in the plan.
+    pub fn plan_servers(&self, wave: usize) -> Vec<String> {
+        self.state.plan.waves[wave]
             .groups
             .iter()
             .flat_map(|g| self.state.plan.protection_groups[g].servers.clone())
-            .collect();
-        self.resolve(&servers)
+            .collect()
     }
 
     pub fn request_id(&self, chunk: usize) -> StartRequestId {

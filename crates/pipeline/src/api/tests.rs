@@ -54,7 +54,8 @@ impl World {
         handle(&self.deps(), request, now()).await
     }
 
-    /// An execution of the stored plan `billing`, started by the engine.
+    /// An execution of the stored plan `billing`, started by the engine: its servers
+    /// resolved, its first wave launching.
     async fn execution(&self, id: &str, at: &str) -> engine::Execution {
         let plan = plan::parse(BILLING).unwrap();
         let request = ExecutionRequest {
@@ -64,7 +65,23 @@ impl World {
             limits: Limits::default(),
             requested_by: "someone".into(),
         };
-        let (state, _) = engine::start(request, at.parse().unwrap()).unwrap();
+        let at: Timestamp = at.parse().unwrap();
+        let (state, _) = engine::start(request, at).unwrap();
+        let waves = ["s-00000000000000001", "s-00000000000000002"]
+            .into_iter()
+            .enumerate()
+            .map(|(wave, server)| engine::WaveResolution {
+                wave,
+                outcome: engine::ResolutionOutcome::Resolved {
+                    targets: vec![engine::ResolvedTarget {
+                        target: None,
+                        servers: vec![server.into()],
+                    }],
+                },
+            })
+            .collect();
+        let resolved = engine::Input::new(id, engine::Event::ServersResolved { waves });
+        let (state, _) = engine::decide(state, resolved, at).unwrap();
         assert!(self.executions.create(&state).await.unwrap());
         state
     }

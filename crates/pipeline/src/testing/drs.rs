@@ -50,6 +50,7 @@ struct Inner {
     max_active_jobs: usize,
     start_calls: usize,
     describe_calls: usize,
+    resolve_calls: usize,
     events_emitted: BTreeSet<(JobId, ServerId)>,
 }
 
@@ -85,6 +86,7 @@ impl FakeDrs {
                 max_active_jobs: 20,
                 start_calls: 0,
                 describe_calls: 0,
+                resolve_calls: 0,
                 events_emitted: BTreeSet::new(),
             }),
             start_faults: Faults::default(),
@@ -170,6 +172,11 @@ impl FakeDrs {
     /// `DescribeJobs` calls so far.
     pub fn describe_calls(&self) -> usize {
         lock(&self.inner).describe_calls
+    }
+
+    /// Resolutions (listings of a target's source servers) so far.
+    pub fn resolve_calls(&self) -> usize {
+        lock(&self.inner).resolve_calls
     }
 
     /// Launch-result events of servers whose launch ended by now and not returned before,
@@ -274,6 +281,32 @@ fn completion(job: &FakeJob, launch_seconds: Option<i64>) -> Option<Timestamp> {
     })
 }
 
+impl Inner {
+    /// What `selection` finds in target `name`.
+    fn resolve(&self, name: Option<&String>, selection: &TargetSelection) -> Resolution {
+        let missing: Vec<&str> = selection
+            .server_ids
+            .iter()
+            .filter(|id| !self.servers.contains_key(&(name.cloned(), (*id).clone())))
+            .map(ServerId::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Resolution::Failed(format!("source servers not found: {}", missing.join(", ")));
+        }
+        let mut found: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
+        for ((server_target, id), tags) in &self.servers {
+            let selected = selection
+                .tag_sets
+                .iter()
+                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)));
+            if server_target.as_ref() == name && selected {
+                found.insert(id.clone());
+            }
+        }
+        Resolution::Servers(found.into_iter().collect())
+    }
+}
+
 fn target_name(target: TargetRef<'_>) -> Option<String> {
     target.name.map(str::to_owned)
 }
@@ -283,36 +316,19 @@ impl Drs for FakeDrs {
     async fn resolve(
         &self,
         target: TargetRef<'_>,
-        selection: &TargetSelection,
-    ) -> PortResult<Resolution> {
+        selections: &[TargetSelection],
+    ) -> PortResult<Vec<Resolution>> {
         if let Some(error) = self.resolve_faults.take() {
             return Err(error);
         }
         let name = target_name(target);
-        let inner = lock(&self.inner);
-        let missing: Vec<&str> = selection
-            .server_ids
+        let mut inner = lock(&self.inner);
+        inner.resolve_calls += 1;
+        let answers = selections
             .iter()
-            .filter(|id| !inner.servers.contains_key(&(name.clone(), (*id).clone())))
-            .map(ServerId::as_str)
+            .map(|selection| inner.resolve(name.as_ref(), selection))
             .collect();
-        if !missing.is_empty() {
-            return Ok(Resolution::Failed(format!(
-                "source servers not found: {}",
-                missing.join(", ")
-            )));
-        }
-        let mut found: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
-        for ((server_target, id), tags) in &inner.servers {
-            let selected = selection
-                .tag_sets
-                .iter()
-                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)));
-            if *server_target == name && selected {
-                found.insert(id.clone());
-            }
-        }
-        Ok(Resolution::Servers(found.into_iter().collect()))
+        Ok(answers)
     }
 
     async fn start_recovery(

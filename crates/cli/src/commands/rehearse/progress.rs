@@ -56,7 +56,6 @@ pub fn phase_text(phase: WavePhase) -> String {
         WavePhase::Pending => "waiting".to_owned(),
         WavePhase::AwaitingApproval => "awaiting approval".to_owned(),
         WavePhase::PreAction { index } => format!("pre-action {}", index + 1),
-        WavePhase::Resolving => "resolving servers".to_owned(),
         WavePhase::Launching => "launching".to_owned(),
         WavePhase::LaunchEnded => "launch ended".to_owned(),
         WavePhase::PostAction { index } => format!("post-action {}", index + 1),
@@ -77,7 +76,13 @@ pub fn wave_line(execution: &Execution, index: usize, now: Timestamp) -> String 
     };
     let counts = Counts::of(wave);
     let servers = if wave.servers.is_empty() {
-        "servers not resolved yet".to_owned()
+        match &wave.selection {
+            None => "servers not resolved yet".to_owned(),
+            Some(targets) => {
+                let selected: usize = targets.iter().map(|t| t.servers.len()).sum();
+                format!("{selected} servers selected")
+            }
+        }
     } else {
         let reported = match counts.reported {
             0 => String::new(),

@@ -1,0 +1,217 @@
+//! The execution's servers: every wave's groups resolved once, when the execution starts.
+//!
+//! Before any approval is asked for, any action runs or any job starts, the groups of every
+//! wave are resolved to source servers (one `DescribeSourceServers` listing per target serves
+//! all the waves that use it). A selection that cannot run rejects the whole execution there,
+//! with every wave's problem at once: a group that matches no server, an unknown server ID, a
+//! target that cannot be read, a wave whose servers all belong to earlier waves. Nothing has
+//! been launched by then, so nothing is left half done.
+//!
+//! Each wave then launches the servers resolved at the start, as DRS's own recovery plans and
+//! AWS's sample fix their membership up front; a server removed from DRS since is DRS's to
+//! reject when the wave starts it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::command::{Command, Notification, TargetSelection, WaveSelection};
+use crate::decide::{Disposition, Step};
+use crate::error::EngineError;
+use crate::execution::{Execution, ExecutionStatus, WaveFailure, WaveOutcome, WavePhase};
+use crate::id::{ServerId, WaveIndex};
+use crate::input::{ResolutionOutcome, ResolvedTarget, WaveResolution};
+
+/// The plan targets of wave `wave`'s groups.
+fn wave_targets(state: &Execution, wave: WaveIndex) -> BTreeSet<Option<String>> {
+    state.plan.waves[wave]
+        .groups
+        .iter()
+        .filter_map(|name| state.plan.protection_groups.get(name))
+        .map(|group| group.target.clone())
+        .collect()
+}
+
+/// Rejects an answer that cannot be the execution's: a wave missing, out of range or answered
+/// twice, a target none of a wave's groups uses, a server listed twice in a wave.
+pub(crate) fn check_resolutions(
+    state: &Execution,
+    resolutions: &[WaveResolution],
+) -> Result<(), EngineError> {
+    let mut answered = BTreeSet::new();
+    for resolution in resolutions {
+        let wave = resolution.wave;
+        let invalid = |problem: String| EngineError::InvalidResolution {
+            execution: state.id.clone(),
+            wave,
+            problem,
+        };
+        if wave >= state.waves.len() {
+            return Err(EngineError::WaveOutOfRange {
+                execution: state.id.clone(),
+                wave,
+                waves: state.waves.len(),
+            });
+        }
+        if !answered.insert(wave) {
+            return Err(invalid("the wave is answered twice".to_owned()));
+        }
+        let ResolutionOutcome::Resolved { targets } = &resolution.outcome else {
+            continue;
+        };
+        let allowed = wave_targets(state, wave);
+        let mut seen = BTreeSet::new();
+        for resolved in targets {
+            if !allowed.contains(&resolved.target) {
+                let target = resolved.target.as_deref().unwrap_or("(default)");
+                return Err(invalid(format!(
+                    "target {target} is not used by the wave's groups"
+                )));
+            }
+            for server in &resolved.servers {
+                if !seen.insert((&resolved.target, server)) {
+                    return Err(invalid(format!("server {server} is listed twice")));
+                }
+            }
+        }
+    }
+    if let Some(missing) = (0..state.waves.len()).find(|wave| !answered.contains(wave)) {
+        return Err(EngineError::InvalidResolution {
+            execution: state.id.clone(),
+            wave: missing,
+            problem: "the answer has no entry for the wave".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+impl Step {
+    /// Asks for every wave's servers: the execution's first step.
+    pub(crate) fn begin_selection(&mut self) {
+        let command = self.resolve_command();
+        self.push(command);
+    }
+
+    /// The resolution of every wave's groups.
+    pub(crate) fn resolve_command(&self) -> Command {
+        let waves = (0..self.exec.waves.len())
+            .map(|wave| WaveSelection {
+                wave,
+                targets: self.wave_selection(wave),
+            })
+            .collect();
+        Command::ResolveServers { waves }
+    }
+
+    /// Wave `wave`'s selectors, merged per target.
+    fn wave_selection(&self, wave: WaveIndex) -> Vec<TargetSelection> {
+        let mut targets: BTreeMap<Option<String>, TargetSelection> = BTreeMap::new();
+        for name in &self.exec.plan.waves[wave].groups {
+            let Some(group) = self.exec.plan.protection_groups.get(name) else {
+                continue;
+            };
+            let selection =
+                targets
+                    .entry(group.target.clone())
+                    .or_insert_with(|| TargetSelection {
+                        target: group.target.clone(),
+                        server_ids: Vec::new(),
+                        tag_sets: Vec::new(),
+                    });
+            selection
+                .server_ids
+                .extend(group.servers.iter().map(|s| ServerId::new(s.as_str())));
+            if !group.tags.is_empty() && !selection.tag_sets.contains(&group.tags) {
+                selection.tag_sets.push(group.tags.clone());
+            }
+        }
+        targets
+            .into_values()
+            .map(|mut selection| {
+                selection.server_ids.sort();
+                selection.server_ids.dedup();
+                selection
+            })
+            .collect()
+    }
+
+    /// Takes every wave's servers; starts the first wave, or rejects the execution when a
+    /// wave's selection cannot run.
+    ///
+    /// A server an earlier wave also selects belongs to the earlier wave (see
+    /// [`crate::execution::SkippedServer`]); a wave left with no server of its own cannot run.
+    pub(crate) fn servers_resolved(&mut self, mut resolutions: Vec<WaveResolution>) -> Disposition {
+        if !self.exec.is_resolving() {
+            return Disposition::Stale;
+        }
+        resolutions.sort_by_key(|resolution| resolution.wave);
+        let mut owners: BTreeSet<(Option<String>, ServerId)> = BTreeSet::new();
+        let mut problems: Vec<(WaveIndex, WaveFailure)> = Vec::new();
+        for resolution in resolutions {
+            let wave = resolution.wave;
+            let targets = match resolution.outcome {
+                ResolutionOutcome::Resolved { targets } => targets,
+                ResolutionOutcome::Failed { message } => {
+                    problems.push((wave, WaveFailure::ResolutionFailed { message }));
+                    self.exec.waves[wave].selection = Some(Vec::new());
+                    continue;
+                }
+            };
+            let mut earlier: Vec<ServerId> = Vec::new();
+            let mut own: Vec<(Option<String>, ServerId)> = Vec::new();
+            for resolved in &targets {
+                for server in &resolved.servers {
+                    let key = (resolved.target.clone(), server.clone());
+                    if owners.contains(&key) {
+                        earlier.push(server.clone());
+                    } else {
+                        own.push(key);
+                    }
+                }
+            }
+            if own.is_empty() {
+                let failure = if earlier.is_empty() {
+                    WaveFailure::NoServers
+                } else {
+                    earlier.sort();
+                    WaveFailure::OnlyEarlierWavesServers { servers: earlier }
+                };
+                problems.push((wave, failure));
+            }
+            owners.extend(own);
+            self.exec.waves[wave].selection = Some(targets);
+        }
+        if problems.is_empty() {
+            self.begin_wave(0);
+        } else {
+            self.reject_selection(problems);
+        }
+        Disposition::Applied
+    }
+
+    /// Ends the execution before anything started: each wave that cannot run fails with its
+    /// reason, the others stay pending.
+    fn reject_selection(&mut self, problems: Vec<(WaveIndex, WaveFailure)>) {
+        let now = self.now;
+        let mut rejected = Vec::new();
+        for (wave, failure) in problems {
+            let state = &mut self.exec.waves[wave];
+            state.phase = WavePhase::Ended {
+                outcome: WaveOutcome::Failed,
+            };
+            state.ended_at = Some(now);
+            state.failure = Some(failure.clone());
+            rejected.push(crate::command::RejectedWave {
+                wave,
+                name: state.name.clone(),
+                failure,
+            });
+        }
+        self.exec.current_wave = rejected.first().map_or(0, |r| r.wave);
+        self.notify(Notification::SelectionRejected { waves: rejected });
+        self.finish(ExecutionStatus::Failed);
+    }
+
+    /// Wave `wave`'s servers as resolved at the start.
+    pub(crate) fn selected_servers(&self, wave: WaveIndex) -> Vec<ResolvedTarget> {
+        self.exec.waves[wave].selection.clone().unwrap_or_default()
+    }
+}
