@@ -35,9 +35,12 @@ pub const REQUEST_TAG: &str = "drs-orchestrator:request";
 pub const EXECUTION_TAG: &str = "drs-orchestrator:execution";
 /// Most job IDs one `DescribeJobs` filter takes.
 pub const MAX_JOB_IDS_PER_DESCRIBE: usize = 1000;
-/// How many of the newest jobs are searched for a re-issued request's tag or a conflicting
-/// running job. Jobs are listed newest first, so a crash-and-redeliver finds its job early.
+/// How many jobs are read when looking for the running jobs that hold a conflicting chunk's
+/// servers (a diagnostic: they are logged).
 pub const DEFAULT_JOB_SEARCH_WINDOW: usize = 1000;
+/// How long before a request's first emission its job is looked for: the margin for a clock
+/// of this Lambda running ahead of DRS's.
+pub const CLOCK_SKEW_MARGIN_SECONDS: i64 = 300;
 
 /// DRS in every target.
 #[derive(Debug)]
@@ -83,7 +86,8 @@ impl DrsAdapter {
         }
     }
 
-    /// Searches at most `jobs` of the newest jobs for a tagged or conflicting job.
+    /// Reads at most `jobs` of the jobs DRS lists first when naming the jobs that block a
+    /// conflicting request (a diagnostic; the request's own job is looked for by date).
     pub fn with_job_search_window(mut self, jobs: usize) -> Self {
         self.job_search_window = jobs.max(1);
         self
@@ -172,8 +176,41 @@ impl DrsAdapter {
             .ok_or_else(|| PortError::Permanent(format!("{operation}: no job returned")))
     }
 
-    /// The newest jobs (at most the search window), newest first. A throttled or failed
-    /// page ends the search early with what was read, plus the error.
+    /// Every job created since `start`'s first emission (less the clock-skew margin), all
+    /// pages: the job the request started, if it reached DRS, is among them, whatever order
+    /// DRS lists jobs in. A throttled or failed page ends the search early with what was read,
+    /// plus the error.
+    async fn jobs_since_request(
+        &self,
+        client: &Client,
+        start: &StartRecovery,
+    ) -> (Vec<Job>, Option<DescribeJobsFailure>) {
+        let from = start
+            .first_requested_at
+            .checked_sub(jiff::SignedDuration::from_secs(CLOCK_SKEW_MARGIN_SECONDS))
+            .unwrap_or(start.first_requested_at);
+        let mut pages = client
+            .describe_jobs()
+            .filters(
+                DescribeJobsRequestFilters::builder()
+                    .from_date(from.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send();
+        let mut jobs = Vec::new();
+        while let Some(job) = pages.next().await {
+            match job {
+                Ok(job) => jobs.push(job),
+                Err(error) => return (jobs, Some(error)),
+            }
+        }
+        (jobs, None)
+    }
+
+    /// The jobs DRS lists first (at most the search window). A throttled or failed page ends
+    /// the search early with what was read, plus the error.
     async fn recent_jobs(&self, client: &Client) -> (Vec<Job>, Option<DescribeJobsFailure>) {
         let mut pages = client
             .describe_jobs()
@@ -192,7 +229,7 @@ impl DrsAdapter {
         (jobs, None)
     }
 
-    /// A launch job tagged with `request`, among the newest jobs.
+    /// A launch job tagged with `request`, among the jobs created since its first emission.
     async fn find_tagged_job(
         &self,
         client: &Client,
@@ -200,7 +237,7 @@ impl DrsAdapter {
         start: &StartRecovery,
     ) -> Result<Option<JobId>, StartAnswerOrError> {
         let wanted = start.request.to_string();
-        let (jobs, error) = self.recent_jobs(client).await;
+        let (jobs, error) = self.jobs_since_request(client, start).await;
         let found = jobs
             .into_iter()
             .find(|job| is_launch(job) && carries_request(job, &wanted));
@@ -226,8 +263,8 @@ impl DrsAdapter {
     }
 
     /// After a `ConflictException`: the job this very request already started (a crash between
-    /// `StartRecovery` and saving its answer), found by its [`REQUEST_TAG`] among the newest
-    /// jobs; `None` when the conflict is someone else's.
+    /// `StartRecovery` and saving its answer), found by its [`REQUEST_TAG`] among the jobs
+    /// created since the request's first emission; `None` when the conflict is someone else's.
     ///
     /// Only our own job is adopted. A job someone else started (a console drill, another
     /// execution, a real recovery while a drill runs, or the reverse) launches other servers
@@ -243,6 +280,30 @@ impl DrsAdapter {
     ) -> Option<JobId> {
         let request = start.request.to_string();
         let wanted: BTreeSet<&str> = start.servers.iter().map(ServerId::as_str).collect();
+        let (since, error) = self.jobs_since_request(client, start).await;
+        if let Some(error) = error {
+            tracing::warn!(
+                request = %request,
+                error = %sdk_error::describe(&error),
+                "DescribeJobs failed while looking for this request's job"
+            );
+        }
+        for job in since {
+            if !is_launch(&job) || !carries_request(&job, &request) {
+                continue;
+            }
+            if initiated_as(&job, start.is_drill) {
+                return Some(JobId::new(job.job_id));
+            }
+            tracing::error!(
+                request = %request,
+                job = %job.job_id,
+                initiated_by = ?job.initiated_by,
+                is_drill = start.is_drill,
+                "a job carries this request's tag but is of the other kind (drill/recovery): not adopted"
+            );
+        }
+        // Someone else's: name the running jobs that hold the chunk's servers, for the logs.
         let (jobs, error) = self.recent_jobs(client).await;
         if let Some(error) = error {
             tracing::warn!(
@@ -253,20 +314,7 @@ impl DrsAdapter {
         }
         let mut blocking = Vec::new();
         for job in jobs {
-            if !is_launch(&job) {
-                continue;
-            }
-            if carries_request(&job, &request) {
-                if initiated_as(&job, start.is_drill) {
-                    return Some(JobId::new(job.job_id));
-                }
-                tracing::error!(
-                    request = %request,
-                    job = %job.job_id,
-                    initiated_by = ?job.initiated_by,
-                    is_drill = start.is_drill,
-                    "a job carries this request's tag but is of the other kind (drill/recovery): not adopted"
-                );
+            if !is_launch(&job) || carries_request(&job, &request) {
                 continue;
             }
             let running = matches!(
@@ -302,7 +350,7 @@ impl DrsAdapter {
             request = %request,
             place = %place(target),
             blocking = %if blocking.is_empty() {
-                "none found among the newest jobs".to_owned()
+                "none found among the jobs DRS lists first".to_owned()
             } else {
                 blocking.join("; ")
             },

@@ -64,8 +64,11 @@ fn ids(ids: &[&str]) -> Vec<ServerId> {
     ids.iter().map(|id| ServerId::new(*id)).collect()
 }
 
+/// A request first emitted now (drs-sim's clock starts at the real time its scenario was
+/// loaded; the adapter's clock-skew margin covers the difference).
 fn start(execution: &str, chunk: usize, servers: &[&str], reissue: bool) -> StartRecovery {
     StartRecovery {
+        first_requested_at: jiff::Timestamp::now(),
         request: engine::StartRequestId {
             execution: execution.into(),
             wave: 0,
@@ -331,6 +334,47 @@ async fn a_reissued_request_finds_its_tagged_job() {
         .unwrap();
     assert!(matches!(fresh, StartAnswer::Started(_)));
     assert_eq!(requests(&sim, "StartRecovery"), 4);
+}
+
+#[tokio::test]
+async fn a_reissued_request_finds_its_job_among_those_created_since_whatever_the_order() {
+    let sim = basic_sim("").await;
+    // The diagnostic window of jobs DRS lists first holds 2: the request's job is the 4th
+    // newest, but it was created after the request's first emission.
+    let drs = adapter(&sim).await.with_job_search_window(2);
+    let request = start("exec-r", 0, &["s-00000000000000001"], false);
+    let first = started(drs.start_recovery(OWN, &request).await.unwrap());
+    for (chunk, server) in [
+        "s-00000000000000002",
+        "s-00000000000000003",
+        "s-00000000000000004",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sim.control().advance_clock(60.0).unwrap();
+        started(
+            drs.start_recovery(OWN, &start("exec-x", chunk, &[server], false))
+                .await
+                .unwrap(),
+        );
+    }
+    let again = drs
+        .start_recovery(
+            OWN,
+            &StartRecovery {
+                reissue: true,
+                ..request
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, StartAnswer::Started(first));
+    assert_eq!(
+        requests(&sim, "StartRecovery"),
+        4,
+        "StartRecovery called again"
+    );
 }
 
 #[tokio::test]

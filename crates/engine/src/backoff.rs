@@ -8,7 +8,7 @@ use crate::delay::DelaySeconds;
 pub const FIRST_RETRY_SECONDS: u32 = 5;
 
 /// Retry rounds of one wave attempt: each round waits twice as long as the previous one (at
-/// least what DRS asked for), capped at 900 s.
+/// least what DRS asked for), capped at 900 s; a start DRS accepts begins the delays anew.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backoff {
     /// Retry rounds scheduled so far in this wave attempt.

@@ -20,6 +20,9 @@ pub struct Chunk {
     pub state: ChunkState,
     /// How many times `StartRecovery` was emitted for it (re-issues included).
     pub requests: u32,
+    /// When `StartRecovery` was first emitted for it: a job it started was created later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_requested_at: Option<Timestamp>,
     /// How many times DRS rejected it.
     pub rejections: u32,
 }
@@ -85,6 +88,7 @@ pub fn split(targets: &[(Option<String>, Vec<ServerId>)], servers_per_job: u32) 
                 state: ChunkState::Queued,
                 requests: 0,
                 rejections: 0,
+                first_requested_at: None,
             });
         }
     }

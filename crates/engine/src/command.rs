@@ -107,6 +107,9 @@ pub struct StartRecovery {
     /// This request may have reached DRS before (a retry or a re-issue after a crash): look
     /// for a job tagged with `request` before calling `StartRecovery` again.
     pub reissue: bool,
+    /// When this request was first emitted: a job it started was created after it, so the
+    /// adapter looks for that job among the jobs created since (`DescribeJobs` `fromDate`).
+    pub first_requested_at: Timestamp,
 }
 
 /// One pre- or post-action to run.

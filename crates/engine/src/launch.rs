@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::backoff::Backoff;
 use crate::chunk::{self, Chunk, ChunkState};
 use crate::command::{Command, Notification, StartRecovery};
 use crate::decide::{Disposition, Step};
@@ -197,6 +198,7 @@ impl Step {
         };
         chunk.state = ChunkState::Requested { at: now };
         chunk.requests += 1;
+        chunk.first_requested_at.get_or_insert(now);
         let reissue = chunk.requests > 1;
         let chunk = chunk.clone();
         let command = self.start_command(&chunk, reissue);
@@ -215,6 +217,7 @@ impl Step {
             servers: chunk.servers.clone(),
             is_drill: self.exec.mode.is_drill(),
             reissue,
+            first_requested_at: chunk.first_requested_at.unwrap_or(self.now),
         }
     }
 
@@ -265,6 +268,9 @@ impl Step {
             job_id: job_id.clone(),
         };
         let (index, target, servers) = (chunk.index, chunk.target.clone(), chunk.servers.clone());
+        // DRS accepted a start: whatever made it refuse earlier has passed, so the next
+        // refusal waits from the first delay again instead of where the last storm left off.
+        wave.backoff = Backoff::default();
         match wave.job_mut(&job_id) {
             Some(job) => job.chunks.push(index),
             None => wave.jobs.push(JobRecord {

@@ -107,6 +107,7 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
                 servers: ids(&servers),
                 is_drill: true,
                 reissue: false,
+                first_requested_at: t(2),
             }),
             Command::ScheduleCheck {
                 wave: 0,
@@ -607,6 +608,30 @@ fn retry_delays_grow_and_are_capped() {
 }
 
 #[test]
+fn an_accepted_start_begins_the_retry_delays_anew() {
+    let limits = Limits {
+        servers_per_job: 1,
+        concurrent_jobs: 1,
+        ..Limits::default()
+    };
+    let servers = sids(1, 2);
+    let mut h = Harness::with(one_wave(&servers), Mode::Drill, limits);
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        h.reject(0, Rejection::QuotaExceeded);
+        delays.extend(retry_delays(h.commands()));
+        h.retry_due();
+    }
+    assert_eq!(delays, [5, 10, 20, 40]);
+    // Chunk 0 is accepted and completes; chunk 1 is then refused: 5 s again, not 80.
+    h.started(0, "job-a");
+    h.check(vec![launched("job-a", &sids(1, 1))]);
+    assert_eq!(h.starts().len(), 1, "{:?}", h.commands());
+    h.reject(1, Rejection::QuotaExceeded);
+    assert_eq!(retry_delays(h.commands()), [5]);
+}
+
+#[test]
 fn nothing_new_starts_while_a_retry_round_is_pending() {
     let limits = Limits {
         servers_per_job: 1,
@@ -949,6 +974,11 @@ fn a_start_unanswered_for_a_minute_is_reissued_by_the_next_live_check() {
     let starts = h.starts();
     assert_eq!(starts.len(), 1);
     assert!(starts[0].reissue);
+    assert_eq!(
+        starts[0].first_requested_at,
+        t(0),
+        "a re-issue names the first emission: DRS's job, if any, was created after it"
+    );
     h.at(90).check(vec![]);
     assert!(h.starts().is_empty(), "re-issued at most once a minute");
 }

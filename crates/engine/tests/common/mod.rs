@@ -291,6 +291,7 @@ impl Harness {
                     servers: chunk.servers.clone(),
                     is_drill: self.state.mode.is_drill(),
                     reissue: false,
+                    first_requested_at: chunk.first_requested_at.unwrap(),
                 })
             })
             .collect()
