@@ -1,8 +1,10 @@
 //! [`Drs`] on `aws-sdk-drs`: one client per target (region + credentials), cached.
 //!
-//! - `resolve` reads every page of `DescribeSourceServers`.
+//! - `resolve` reads every page of `DescribeSourceServers` once for all the selections of a
+//!   target.
 //! - `start_recovery` tags the job with [`REQUEST_TAG`] (the engine's request ID) and
-//!   [`EXECUTION_TAG`]; a re-issued request first looks for a recent job carrying its tag.
+//!   [`EXECUTION_TAG`]; a re-issued request first looks for a job carrying its tag among the
+//!   jobs created since its first emission.
 //!   A `ConflictException` adopts only the job carrying this request's tag; any other job
 //!   holding the servers makes it `Conflict { running_job: None }` (the engine backs off).
 //!   The SDK does not retry `StartRecovery`: throttling reaches the engine, which backs off.

@@ -54,10 +54,10 @@ async fn executions_are_created_once_and_loaded_back_equal() {
     assert_eq!(loaded, execution);
     assert!(table.load(&"exec-missing".into()).await.unwrap().is_none());
 
-    // A new execution's waves are all pending (its servers not resolved yet): implied, no
-    // item of their own.
+    // A new execution's waves are pending (its servers not resolved yet): implied, no item of
+    // their own — but the first, which carries the resolution's heartbeat and deadline.
     let items = table.raw_items(&execution.id).await.unwrap();
-    assert!(wave_items(&items).is_empty(), "{:?}", wave_items(&items));
+    assert_eq!(wave_items(&items), vec!["WAVE#0000".to_owned()]);
 }
 
 #[tokio::test]
@@ -111,6 +111,25 @@ fn item_version(
             (Some(AttributeValue::S(k)), Some(AttributeValue::N(v))) if k == key => v.parse().ok(),
             _ => None,
         })
+}
+
+#[tokio::test]
+async fn a_plan_of_the_most_waves_is_saved_once_every_wave_is_resolved() {
+    let (resources, config) = tables().await;
+    let table = ExecutionTable::new(config.dynamodb(), &resources.executions.name);
+    let now = at("2024-03-01T09:00:00Z");
+    let waves = plan::limits::MAX_WAVES;
+    let (execution, _) = started("exec-most-waves", plan("most", waves), now);
+    table.create(&execution).await.unwrap();
+    // The resolution writes the header and every wave's item in one transaction.
+    let resolved = launched(execution.clone(), server_ids(3, 9), now);
+    assert_eq!(table.save(&resolved, 1).await.unwrap(), Some(2));
+    let items = table.raw_items(&execution.id).await.unwrap();
+    assert_eq!(wave_items(&items).len(), waves);
+    assert_eq!(
+        table.load(&execution.id).await.unwrap().unwrap(),
+        (resolved, 2)
+    );
 }
 
 #[tokio::test]
@@ -479,7 +498,8 @@ async fn claims_and_releases_are_idempotent() {
     );
     assert_eq!(
         ledger.claim(&scope(), &a, 100, &limits).await.unwrap(),
-        Claim::Granted
+        Claim::Held,
+        "claimed again by the same request: held already"
     );
     assert_eq!(
         ledger.budget(&scope()).await.unwrap().active_jobs,
@@ -494,10 +514,10 @@ async fn claims_and_releases_are_idempotent() {
         ledger.claim(&scope(), &c, 100, &limits).await.unwrap(),
         Claim::Exhausted
     );
-    // A held claim stays granted even when the budget is full.
+    // A held claim stays held even when the budget is full.
     assert_eq!(
         ledger.claim(&scope(), &b, 100, &limits).await.unwrap(),
-        Claim::Granted
+        Claim::Held
     );
 
     ledger.release(&scope(), &a).await.unwrap();

@@ -1,7 +1,9 @@
 //! When the checker looks at a wave next.
 //!
-//! Each started wave attempt has one check chain ([`crate::timer::Timer`]). While the wave has
-//! no jobs to watch (pre-actions, resolution) the chain only guards the deadline; while it
+//! Each started wave attempt has one check chain ([`crate::timer::Timer`]); the first wave's
+//! chain, at attempt 0, is also the heartbeat of the execution's resolution
+//! ([`crate::selection`]). While the wave has no jobs to watch (pre-actions) the chain only
+//! guards the deadline; while it
 //! launches, it polls at the plan's interval, stretched while DRS launch events arrive; the
 //! launch events pull it in when a job's servers have all reported (see [`crate::hint`]). No
 //! check is ever scheduled past the wave's deadline, so a timeout is noticed even if nothing

@@ -248,9 +248,10 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
             }
         }
         Event::ServersResolved { waves } => crate::selection::check_resolutions(state, waves)?,
-        Event::WaveAdvance { wave, attempt }
-        | Event::DeadlinePassed { wave, attempt }
-        | Event::RetryDue { wave, attempt, .. } => check_attempt(state, *wave, *attempt)?,
+        Event::DeadlinePassed { wave, attempt } => check_check_attempt(state, *wave, *attempt)?,
+        Event::WaveAdvance { wave, attempt } | Event::RetryDue { wave, attempt, .. } => {
+            check_attempt(state, *wave, *attempt)?
+        }
         Event::JobStarted { request, .. } | Event::StartRejected { request, .. } => {
             if request.execution != state.id {
                 return Err(mismatch(&request.execution));
@@ -268,7 +269,7 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
             }
         }
         Event::JobsObserved(observation) => {
-            check_attempt(state, observation.wave, observation.attempt)?;
+            check_check_attempt(state, observation.wave, observation.attempt)?;
         }
         Event::ActionFinished {
             wave,
@@ -324,13 +325,33 @@ fn check_wave(state: &Execution, wave: WaveIndex) -> Result<(), EngineError> {
     }
 }
 
-/// An attempt may be the wave's current one, an earlier one, or the next one: delayed
-/// messages are sent before the save, so the save that began that attempt may have been lost
-/// (a stale copy, not an error: the decision taken again sends the same tokens).
+/// An attempt exists if it is the wave's current one or an earlier one (stale, not an error).
 fn check_attempt(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Result<(), EngineError> {
     check_wave(state, wave)?;
     let current = state.waves[wave].attempt;
-    if attempt == 0 || attempt > current.saturating_add(1) {
+    if attempt == 0 || attempt > current {
+        return Err(EngineError::UnknownAttempt {
+            execution: state.id.clone(),
+            wave,
+            attempt,
+            current,
+        });
+    }
+    Ok(())
+}
+
+/// The attempt of a check message: besides [`check_attempt`]'s, attempt 0 (the heartbeat of
+/// the execution's resolution, stale once the first wave started), and the next attempt —
+/// checks are sent before the save, so the save that began that attempt may have been lost (a
+/// stale copy, not an error: the decision taken again sends the same tokens).
+fn check_check_attempt(
+    state: &Execution,
+    wave: WaveIndex,
+    attempt: Attempt,
+) -> Result<(), EngineError> {
+    check_wave(state, wave)?;
+    let current = state.waves[wave].attempt;
+    if attempt > current.saturating_add(1) {
         return Err(EngineError::UnknownAttempt {
             execution: state.id.clone(),
             wave,

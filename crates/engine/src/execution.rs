@@ -478,7 +478,12 @@ impl Execution {
 
     /// Whether it waits for its servers to be resolved, before anything started.
     pub fn is_resolving(&self) -> bool {
-        !self.is_terminal() && self.waves.iter().any(|wave| wave.selection.is_none())
+        !self.is_terminal()
+            && self.current_wave == 0
+            && self
+                .waves
+                .first()
+                .is_some_and(|first| first.attempt == 0 && first.selection.is_none())
     }
 
     /// The wave in progress (the last one that ran, once terminal).

@@ -44,9 +44,10 @@
 //!   SQS then redelivers its message, which is now a duplicate. A redelivered message (any
 //!   input but the answers to commands, DRS events and approvals) therefore re-issues what
 //!   the current wave still waits on: `StartRecovery` for chunks requested without an answer
-//!   (same request IDs, `reissue: true`), the execution's resolution, the running action, the approval
-//!   request, the advance; for a finished execution, its `Finish` and cleanup schedule. The
-//!   check chain backs this up: a live check before the launch re-issues what the wave waits
+//!   (same request IDs, `reissue: true`), the execution's resolution, the running action, the
+//!   approval request, the advance; for a finished execution, its `Finish` and cleanup
+//!   schedule. The check chain backs this up: a live check before the launch (and, while the
+//!   servers are being resolved, the first wave's heartbeat) re-issues what the wave waits
 //!   on, and during the launch re-issues starts unanswered for
 //!   [`launch::STALLED_REQUEST_SECONDS`].
 //!

@@ -23,6 +23,9 @@ impl Step {
         if !self.is_current(wave, attempt) {
             return Disposition::Stale;
         }
+        if self.exec.is_resolving() {
+            return self.selection_heartbeat(wake);
+        }
         let launching = self.wave().phase == WavePhase::Launching;
         let learned = launching && self.record_jobs(&jobs);
         let woke_chain = match wake {

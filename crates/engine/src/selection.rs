@@ -10,15 +10,22 @@
 //! Each wave then launches the servers resolved at the start, as DRS's own recovery plans and
 //! AWS's sample fix their membership up front; a server removed from DRS since is DRS's to
 //! reject when the wave starts it.
+//!
+//! The resolution has the first wave's timeout to be answered. A heartbeat (the first wave's
+//! check chain, at attempt 0) asks for it again at most every 900 s — the answer may have been
+//! lost with a Lambda — and times the execution out once that timeout has passed, so an
+//! execution never waits forever on a target that keeps failing.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::SignedDuration;
 
 use crate::command::{Command, Notification, TargetSelection, WaveSelection};
 use crate::decide::{Disposition, Step};
 use crate::error::EngineError;
 use crate::execution::{Execution, ExecutionStatus, WaveFailure, WaveOutcome, WavePhase};
 use crate::id::{ServerId, WaveIndex};
-use crate::input::{ResolutionOutcome, ResolvedTarget, WaveResolution};
+use crate::input::{ResolutionOutcome, ResolvedTarget, Wake, WaveResolution};
 
 /// The plan targets of wave `wave`'s groups.
 fn wave_targets(state: &Execution, wave: WaveIndex) -> BTreeSet<Option<String>> {
@@ -84,10 +91,58 @@ pub(crate) fn check_resolutions(
 }
 
 impl Step {
-    /// Asks for every wave's servers: the execution's first step.
+    /// Asks for every wave's servers: the execution's first step, under a deadline of the
+    /// first wave's timeout.
     pub(crate) fn begin_selection(&mut self) {
+        let timeout = self.exec.plan.wave_timeout_minutes(0);
+        let now = self.now;
+        self.exec.waves[0].deadline = Some(
+            now.saturating_add(SignedDuration::from_mins(i64::from(timeout)))
+                .unwrap_or(now),
+        );
         let command = self.resolve_command();
         self.push(command);
+        self.arm_deadline_check();
+    }
+
+    /// A heartbeat while the servers are being resolved: asks for them again, or times the
+    /// execution out once the first wave's timeout has passed.
+    pub(crate) fn selection_heartbeat(&mut self, wake: Wake) -> Disposition {
+        let Wake::Check { token } = wake else {
+            return Disposition::Stale;
+        };
+        if !self.exec.waves[0].check.consume(token) {
+            return Disposition::Stale;
+        }
+        let timeout = self.exec.plan.wave_timeout_minutes(0);
+        if self.deadline_of_selection_passed() {
+            self.exec.waves[0].failure = Some(WaveFailure::ResolutionFailed {
+                message: format!(
+                    "no answer within {timeout} minutes (the first wave's timeout); the \
+                     starter's logs say why"
+                ),
+            });
+            self.time_out();
+        } else {
+            let command = self.resolve_command();
+            self.push(command);
+            self.arm_deadline_check();
+        }
+        Disposition::Applied
+    }
+
+    /// Whether the resolution's deadline has passed.
+    fn deadline_of_selection_passed(&self) -> bool {
+        self.exec.waves[0]
+            .deadline
+            .is_some_and(|deadline| self.now >= deadline)
+    }
+
+    /// The resolution is over: its heartbeat and deadline end with it.
+    fn end_selection(&mut self) {
+        let first = &mut self.exec.waves[0];
+        first.check.disarm();
+        first.deadline = None;
     }
 
     /// The resolution of every wave's groups.
@@ -179,6 +234,7 @@ impl Step {
             owners.extend(own);
             self.exec.waves[wave].selection = Some(targets);
         }
+        self.end_selection();
         if problems.is_empty() {
             self.begin_wave(0);
         } else {

@@ -90,6 +90,13 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
                     }]
                 }]
             },
+            // The resolution's heartbeat: the first wave's chain at attempt 0.
+            Command::ScheduleCheck {
+                wave: 0,
+                attempt: 0,
+                token: Token(1),
+                delay: delay(900)
+            },
         ]
     );
 
@@ -112,7 +119,7 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
             Command::ScheduleCheck {
                 wave: 0,
                 attempt: 1,
-                token: Token(2),
+                token: Token(3),
                 delay: delay(30)
             },
         ]
@@ -132,7 +139,7 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
         [Command::ScheduleCheck {
             wave: 0,
             attempt: 1,
-            token: Token(3),
+            token: Token(4),
             delay: delay(30)
         }]
     );
@@ -960,6 +967,46 @@ fn a_redelivered_advance_reissues_the_next_waves_first_request() {
         matches!(h.commands(), [Command::RunAction(run)] if run.run_id == "exec-1/2/1/pre/0"),
         "{:?}",
         h.commands()
+    );
+}
+
+#[test]
+fn while_servers_are_resolved_a_heartbeat_asks_again_until_the_first_waves_timeout() {
+    let servers = sids(1, 1);
+    let mut plan = one_wave(&servers);
+    plan.waves[0].timeout_minutes = Some(20);
+    let mut h = Harness::unresolved(plan.clone());
+    assert_eq!(
+        scheduled_checks(h.commands()),
+        [(Token(1), 900)],
+        "the heartbeat, at attempt 0"
+    );
+    // The answer was lost: the heartbeat asks again, and beats on until the deadline.
+    h.at(900).check(vec![]);
+    assert!(
+        h.commands()
+            .iter()
+            .any(|c| matches!(c, Command::ResolveServers { .. })),
+        "{:?}",
+        h.commands()
+    );
+    assert_eq!(scheduled_checks(h.commands()), [(Token(2), 300)]);
+    h.at(1_200).check(vec![]);
+    assert_eq!(h.status(), ExecutionStatus::TimedOut);
+    let failure = h.state.report().waves[0].failure.clone().unwrap();
+    assert!(failure.contains("20 minutes"), "{failure}");
+    assert!(h.starts().is_empty());
+
+    // Answered in time: the heartbeat stops, the wave's own deadline begins at its start.
+    let mut h = Harness::unresolved(plan);
+    h.at(600).resolve(&servers);
+    assert_eq!(h.status(), ExecutionStatus::Running);
+    assert_eq!(h.attempt(), 1);
+    assert_eq!(h.wave(0).deadline, Some(t(600 + 20 * 60)));
+    assert_eq!(
+        h.wave(0).check.pending.map(|p| p.token),
+        Some(Token(3)),
+        "the launch's check (the heartbeat, token 1, is over)"
     );
 }
 

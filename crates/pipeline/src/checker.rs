@@ -93,7 +93,9 @@ async fn handle(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
 }
 
 /// Whether `token` was handed out after the state we loaded was saved: a decision issued it,
-/// sent the message, and has not saved yet (or failed to).
+/// sent the message, and has not saved yet (or failed to). That decision may also have begun
+/// the attempt the message names (a wave starting and launching at once), hence the next
+/// attempt too.
 fn is_from_an_unsaved_decision(
     state: &Execution,
     wave: WaveIndex,
@@ -101,10 +103,10 @@ fn is_from_an_unsaved_decision(
     token: Token,
 ) -> bool {
     !state.is_terminal()
-        && state
-            .waves
-            .get(wave)
-            .is_some_and(|w| w.attempt == attempt && token.0 > w.check.issued)
+        && state.waves.get(wave).is_some_and(|w| {
+            (attempt == w.attempt || attempt == w.attempt.saturating_add(1))
+                && token.0 > w.check.issued
+        })
 }
 
 /// Whether `token` is the live check of the wave in progress.

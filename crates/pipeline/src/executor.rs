@@ -642,11 +642,25 @@ impl<'a> Executor<'a> {
             }));
         }
         // On failure the claim stays held: DRS may have accepted the request, and the re-issue
-        // finds its job (same request ID) under the same claim.
+        // finds its job (same request ID) under the same claim. A claim granted now proves the
+        // opposite — nothing of this request reached DRS since its last claim was given back
+        // (after a rejection) — so a re-issue skips the search for its job: the common case of
+        // a start first asked for by the advancer and forwarded here.
+        let fresh;
+        let start = if claim == Claim::Granted && start.reissue {
+            debug!(wave, %request, "no earlier claim: the re-issued start never reached DRS");
+            fresh = StartRecovery {
+                reissue: false,
+                ..start.clone()
+            };
+            &fresh
+        } else {
+            &start
+        };
         let answer = self
             .deps
             .drs
-            .start_recovery(target, &start)
+            .start_recovery(target, start)
             .await
             .map_err(|e| self.port_error(Some(wave), "calling StartRecovery", e))?;
         let owner = JobOwner {

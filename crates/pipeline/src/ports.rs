@@ -258,8 +258,12 @@ pub struct JobOwner {
 /// Whether a claim on the shared DRS budget was granted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
-    /// Granted (or already held by this request).
+    /// Granted now: no `StartRecovery` of this request can be running under an earlier claim
+    /// (a claim is given back only after DRS rejected the request or its job completed).
     Granted,
+    /// Already held by this request: a `StartRecovery` may have been sent under it (by an
+    /// invocation that died before recording the answer).
+    Held,
     /// The scope's concurrent jobs or servers in active jobs are used up: back off.
     Exhausted,
 }

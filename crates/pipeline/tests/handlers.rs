@@ -211,6 +211,9 @@ async fn a_three_wave_drill_runs_to_completed_with_and_without_launch_events() {
             .filter(|m| matches!(m.message, Message::Resume { .. }))
             .count();
         assert!(resumes >= 2, "one resume per later wave, got {resumes}");
+        // Those forwarded starts never reached DRS (their claims were granted fresh): no
+        // search for their jobs.
+        assert_eq!(cloud.drs.reissue_lookups(), 0, "events {launch_events}");
     }
 }
 
@@ -570,23 +573,34 @@ async fn a_check_that_overtakes_the_save_of_its_token_is_delivered_again_not_dro
     cloud.send(&start("exec-1", &plan));
     cloud.deliver_due().await;
     let execution = cloud.execution("exec-1").unwrap();
-    let wave = execution.current_wave;
-    let issued = execution.waves[wave].check.issued;
-    let early = Message::Check {
-        execution_id: "exec-1".into(),
-        wave,
-        attempt: execution.waves[wave].attempt,
-        token: engine::Token(issued + 1),
-    };
-    let result = checker::handle_record(&cloud.deps, &message::encode(&early), "m-early").await;
+    let current = execution.current_wave;
+    // The current attempt's next check, and the first check of the next wave's first attempt
+    // (the decision that begins a wave also sends its first check, before saving).
+    let cases = [
+        (current, execution.waves[current].attempt),
+        (current + 1, execution.waves[current + 1].attempt + 1),
+    ];
+    for (wave, attempt) in cases {
+        let issued = execution.waves[wave].check.issued;
+        let early = Message::Check {
+            execution_id: "exec-1".into(),
+            wave,
+            attempt,
+            token: engine::Token(issued + 1),
+        };
+        let result = checker::handle_record(&cloud.deps, &message::encode(&early), "m-early").await;
 
-    let error = result.expect_err("a check from an unsaved decision must be retried");
-    assert!(error.is_transient(), "{error}");
-    assert_eq!(
-        cloud.execution("exec-1").unwrap(),
-        execution,
-        "nothing changed"
-    );
+        let error = result.expect_err("a check from an unsaved decision must be retried");
+        assert!(
+            error.is_transient(),
+            "wave {wave} attempt {attempt}: {error}"
+        );
+        assert_eq!(
+            cloud.execution("exec-1").unwrap(),
+            execution,
+            "nothing changed"
+        );
+    }
     assert!(cloud.queues.dead_letters().is_empty());
 }
 

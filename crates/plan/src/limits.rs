@@ -69,8 +69,10 @@ pub const DRILL_CLEANUP_AFTER_HOURS: Bounds = Bounds {
 };
 
 /// Most waves in a plan. Real plans have a handful; each wave costs at least one DRS job and one
-/// round of checks, so a hundred is far beyond any useful launch order.
-pub const MAX_WAVES: usize = 100;
+/// round of checks, so a hundred is far beyond any useful launch order. 99, not 100: an
+/// execution is saved in one DynamoDB transaction (at most 100 items), its header plus one item
+/// per wave, and resolving its servers at the start writes every wave's.
+pub const MAX_WAVES: usize = 99;
 
 /// Longest name of a plan, wave, target or protection group: a DNS label, so names fit in
 /// resource names, tags and URLs.

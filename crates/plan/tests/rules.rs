@@ -106,7 +106,7 @@ waves: [{name: w, groups: [app], optional_servers: [s-1234567890abcdef0]}]
             "name: p\ndescription:\nrto_minutes: ~\nprotection_groups: {db: {target: null, servers: [s-1234567890abcdef0]}}\nwaves: [{name: w, groups: [db], timeout_minutes: null}]\n",
             &[],
         ),
-        case("one hundred waves", hundred_waves(100), &[]),
+        case("99 waves, the most", hundred_waves(99), &[]),
     ]);
 }
 
@@ -535,12 +535,12 @@ fn something_to_launch() {
             ],
         ),
         case(
-            "more than 100 waves",
-            hundred_waves(101),
+            "more than 99 waves",
+            hundred_waves(100),
             &[(
-                "104:1",
+                "103:1",
                 "waves",
-                "the plan has 101 waves; at most 100 are allowed",
+                "the plan has 100 waves; at most 99 are allowed",
             )],
         ),
     ]);

@@ -200,9 +200,9 @@ impl JobLedger for LedgerTable {
         let max_jobs = limits.concurrent_jobs;
         let max_servers = limits.servers_in_active_jobs;
         if max_jobs == 0 || servers > max_servers {
-            // Can never fit; but a claim already held stays granted.
+            // Can never fit; but a claim already held stays held.
             return Ok(match self.claim_record(scope, request).await? {
-                Some(record) if record.active => Claim::Granted,
+                Some(record) if record.active => Claim::Held,
                 _ => Claim::Exhausted,
             });
         }
@@ -250,7 +250,7 @@ impl JobLedger for LedgerTable {
         let Some(cancellation) = self.transact("TransactWriteItems (claim)", items).await? else {
             return Ok(Claim::Granted);
         };
-        // Whatever the budget says, a claim already held by this request is granted (DynamoDB
+        // Whatever the budget says, a claim already held by this request stays held (DynamoDB
         // may report only the first failed condition: read the claim to be sure).
         if cancellation.condition_failed(1)
             || self
@@ -258,7 +258,7 @@ impl JobLedger for LedgerTable {
                 .await?
                 .is_some_and(|record| record.active)
         {
-            return Ok(Claim::Granted);
+            return Ok(Claim::Held);
         }
         if cancellation.condition_failed(0) {
             return Ok(Claim::Exhausted);

@@ -51,6 +51,7 @@ struct Inner {
     start_calls: usize,
     describe_calls: usize,
     resolve_calls: usize,
+    reissue_lookups: usize,
     events_emitted: BTreeSet<(JobId, ServerId)>,
 }
 
@@ -87,6 +88,7 @@ impl FakeDrs {
                 start_calls: 0,
                 describe_calls: 0,
                 resolve_calls: 0,
+                reissue_lookups: 0,
                 events_emitted: BTreeSet::new(),
             }),
             start_faults: Faults::default(),
@@ -177,6 +179,11 @@ impl FakeDrs {
     /// Resolutions (listings of a target's source servers) so far.
     pub fn resolve_calls(&self) -> usize {
         lock(&self.inner).resolve_calls
+    }
+
+    /// Searches for a re-issued request's job (the adapter's `DescribeJobs`) so far.
+    pub fn reissue_lookups(&self) -> usize {
+        lock(&self.inner).reissue_lookups
     }
 
     /// Launch-result events of servers whose launch ended by now and not returned before,
@@ -344,6 +351,7 @@ impl Drs for FakeDrs {
             return Err(error);
         }
         if start.reissue && inner.tag_lookup {
+            inner.reissue_lookups += 1;
             if let Some(job) = inner.jobs.iter().find(|j| j.request == start.request) {
                 return Ok(StartAnswer::Started(job.id.clone()));
             }

@@ -144,7 +144,7 @@ impl JobLedger for FakeLedger {
         let mut inner = lock(&self.inner);
         let key = request.to_string();
         if inner.claims.get(&key).is_some_and(|c| c.active) {
-            return Ok(Claim::Granted);
+            return Ok(Claim::Held);
         }
         let budget = inner.budgets.entry(scope.clone()).or_default();
         let fits = budget.jobs < limits.concurrent_jobs
