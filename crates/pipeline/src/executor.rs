@@ -685,6 +685,16 @@ impl<'a> Executor<'a> {
                     },
                 }))
             }
+            StartAnswer::Rejected(rejection)
+                if claim == Claim::Held && !matches!(rejection, Rejection::Validation { .. }) =>
+            {
+                // A start may have gone out under this claim before (it was held already) and
+                // this answer does not say it did not (a throttled search for its job, someone
+                // else's conflict): the claim stays held, so the retry searches again rather
+                // than start afresh. It is given back once the wave's launch ends.
+                info!(wave, %request, ?rejection, "DRS rejected the re-issued StartRecovery; the claim stays held");
+                Ok(Some(Event::StartRejected { request, rejection }))
+            }
             StartAnswer::Rejected(rejection) => {
                 // Released before the engine hears of it: a failed release leaves the chunk
                 // requested, and its re-issue claims and releases again.
@@ -798,12 +808,17 @@ pub(crate) fn claims_to_release(
         let launch_left = was.phase == WavePhase::Launching && now.phase != WavePhase::Launching;
         if launch_left {
             for chunk in &now.chunks {
+                // Every claim the launch may still hold: a job not seen completed, a request
+                // unanswered, or a re-issue rejected while its claim stayed held (backing off,
+                // then abandoned). Giving back a claim not held changes nothing.
                 let running = match &chunk.state {
-                    ChunkState::Requested { .. } => true,
+                    ChunkState::Requested { .. }
+                    | ChunkState::BackingOff { .. }
+                    | ChunkState::Abandoned => chunk.requests > 0,
                     ChunkState::Started { job_id } => now
                         .job(job_id)
                         .is_some_and(|job| job.status != JobStatus::Completed),
-                    _ => false,
+                    ChunkState::Queued => false,
                 };
                 if running {
                     releases.insert((chunk.target.clone(), request(chunk.index)));

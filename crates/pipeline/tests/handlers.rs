@@ -312,6 +312,29 @@ async fn a_crash_after_drs_accepted_a_start_is_recovered_with_one_job_per_chunk(
 }
 
 #[tokio::test]
+async fn a_throttled_search_for_a_reissued_starts_job_keeps_its_claim_and_searches_again() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    // The first start reaches DRS but its answer is lost; the re-issue's search for the job
+    // is throttled: the retry must search again (its claim still held), not start afresh.
+    cloud.drs.accept_then_fail(1);
+    cloud.drs.throttle_lookups(1);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+
+    let execution = cloud.execution("exec-1").unwrap();
+    assert_eq!(execution.status, ExecutionStatus::Completed);
+    assert_each_server_started_once(&cloud, &plan);
+    assert!(
+        cloud.drs.reissue_lookups() >= 2,
+        "searched again after the throttled search: {}",
+        cloud.drs.reissue_lookups()
+    );
+    assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+    assert!(cloud.queues.dead_letters().is_empty());
+}
+
+#[tokio::test]
 async fn an_unparseable_body_is_dead_lettered_and_the_rest_of_the_batch_processed() {
     let plan = three_waves();
     let cloud = cloud_with(&plan);

@@ -52,6 +52,7 @@ struct Inner {
     describe_calls: usize,
     resolve_calls: usize,
     reissue_lookups: usize,
+    throttled_lookups: usize,
     events_emitted: BTreeSet<(JobId, ServerId)>,
 }
 
@@ -89,6 +90,7 @@ impl FakeDrs {
                 describe_calls: 0,
                 resolve_calls: 0,
                 reissue_lookups: 0,
+                throttled_lookups: 0,
                 events_emitted: BTreeSet::new(),
             }),
             start_faults: Faults::default(),
@@ -121,6 +123,12 @@ impl FakeDrs {
     /// The next `StartRecovery` calls are rejected with these, in order.
     pub fn reject_next(&self, rejection: Rejection) {
         lock(&self.inner).rejections.push_back(rejection);
+    }
+
+    /// The next `count` searches for a re-issued request's job are throttled (the adapter
+    /// answers `Throttled` without calling `StartRecovery`).
+    pub fn throttle_lookups(&self, count: usize) {
+        lock(&self.inner).throttled_lookups += count;
     }
 
     /// The next `count` accepted `StartRecovery` calls fail after DRS accepted them: the job
@@ -352,6 +360,12 @@ impl Drs for FakeDrs {
         }
         if start.reissue && inner.tag_lookup {
             inner.reissue_lookups += 1;
+            if inner.throttled_lookups > 0 {
+                inner.throttled_lookups -= 1;
+                return Ok(StartAnswer::Rejected(Rejection::Throttled {
+                    retry_after_seconds: None,
+                }));
+            }
             if let Some(job) = inner.jobs.iter().find(|j| j.request == start.request) {
                 return Ok(StartAnswer::Started(job.id.clone()));
             }
