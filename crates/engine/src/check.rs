@@ -64,18 +64,6 @@ pub fn reported_delay(
     pull_in(now, soon, live_check_due_at)
 }
 
-/// Delay of the check that follows an observation woken by a launch event, or `None` when
-/// the live check is due sooner anyway.
-pub fn follow_up_delay(
-    now: Timestamp,
-    deadline: Timestamp,
-    live_check_due_at: Option<Timestamp>,
-) -> Option<DelaySeconds> {
-    let follow_up = DelaySeconds::clamped(u64::from(LAUNCH_EVENT_FOLLOW_UP_SECONDS))
-        .min(DelaySeconds::until(now, deadline));
-    pull_in(now, follow_up, live_check_due_at)
-}
-
 /// `delay`, unless the live check is due by then.
 fn pull_in(
     now: Timestamp,
@@ -158,28 +146,5 @@ mod tests {
         for (now, deadline, expected) in cases {
             assert_eq!(deadline_delay(t(now), t(deadline)).get(), expected);
         }
-    }
-
-    #[test]
-    fn a_follow_up_is_only_needed_when_the_live_check_is_later() {
-        let cases = [
-            (None, Some(5)),
-            (Some(t(1_030)), Some(5)),
-            (Some(t(1_006)), Some(5)),
-            (Some(t(1_005)), None),
-            (Some(t(1_001)), None),
-        ];
-        for (live, expected) in cases {
-            assert_eq!(
-                follow_up_delay(t(1_000), t(3_600), live).map(DelaySeconds::get),
-                expected,
-                "{live:?}"
-            );
-        }
-        assert_eq!(
-            follow_up_delay(t(1_000), t(1_002), None).map(DelaySeconds::get),
-            Some(2),
-            "never past the deadline"
-        );
     }
 }

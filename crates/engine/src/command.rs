@@ -14,7 +14,6 @@ use crate::delay::DelaySeconds;
 use crate::drs::LaunchStatus;
 use crate::execution::{ExecutionStatus, Mode, SkippedServer, WaveFailure, WaveOutcome};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
-use crate::input::Wake;
 
 /// Something to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,21 +27,6 @@ pub enum Command {
     },
     /// Call `StartRecovery`; answer with `JobStarted` or `StartRejected`.
     StartRecovery(StartRecovery),
-    /// Call `DescribeJobs` for these jobs now; answer with `JobsObserved` carrying `wake`.
-    ///
-    /// Not issued by the engine at present: the checks describe the jobs, and DRS launch
-    /// events pull the live check in instead of describing at once ([`crate::hint`]); crash
-    /// safe, because the check message is sent before the save.
-    ObserveJobs {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// The jobs to describe.
-        jobs: Vec<JobId>,
-        /// What to say woke the checker.
-        wake: Wake,
-    },
     /// Send a check message after `delay`; it supersedes any earlier check of the wave.
     ScheduleCheck {
         /// The wave.

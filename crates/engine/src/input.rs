@@ -215,14 +215,12 @@ pub struct Observation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Wake {
-    /// A scheduled check message.
+    /// A scheduled check message (launch events do not describe the jobs: they pull the
+    /// live check in, see [`crate::hint`]).
     Check {
         /// The token it carries.
         token: Token,
     },
-    /// A DRS launch-result event (an observation the engine asked for with
-    /// [`crate::Command::ObserveJobs`]; it schedules a short follow-up check).
-    LaunchEvent(LaunchEvent),
 }
 
 /// One job as `DescribeJobs` reports it.

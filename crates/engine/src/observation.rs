@@ -28,10 +28,8 @@ impl Step {
         }
         let launching = self.wave().phase == WavePhase::Launching;
         let learned = launching && self.record_jobs(&jobs);
-        let woke_chain = match wake {
-            Wake::Check { token } => self.wave_mut().check.consume(token),
-            Wake::LaunchEvent(_) => launching,
-        };
+        let Wake::Check { token } = wake;
+        let woke_chain = self.wave_mut().check.consume(token);
         if woke_chain {
             if launching {
                 self.reissue_stalled_requests();
@@ -46,12 +44,10 @@ impl Step {
             self.maybe_end_launch();
         }
         if woke_chain && self.wave().phase.has_deadline() {
-            match wake {
-                Wake::Check { .. } if self.wave().phase == WavePhase::Launching => {
-                    self.arm_launch_check();
-                }
-                Wake::Check { .. } => self.arm_deadline_check(),
-                Wake::LaunchEvent(_) => self.arm_follow_up_check(),
+            if self.wave().phase == WavePhase::Launching {
+                self.arm_launch_check();
+            } else {
+                self.arm_deadline_check();
             }
         }
         if learned || woke_chain {
@@ -160,17 +156,6 @@ impl Step {
         let now = self.now;
         let deadline = self.wave().deadline.unwrap_or(now);
         self.arm_check(check::deadline_delay(now, deadline));
-    }
-
-    /// Pulls the next check in after an observation a launch event woke, unless it is due
-    /// sooner anyway.
-    fn arm_follow_up_check(&mut self) {
-        let now = self.now;
-        let wave = self.wave();
-        let deadline = wave.deadline.unwrap_or(now);
-        if let Some(delay) = check::follow_up_delay(now, deadline, wave.check.due_at()) {
-            self.arm_check(delay);
-        }
     }
 
     pub(crate) fn arm_check(&mut self, delay: crate::delay::DelaySeconds) {

@@ -108,9 +108,7 @@ impl Step {
     /// A heartbeat while the servers are being resolved: asks for them again, or times the
     /// execution out once the first wave's timeout has passed.
     pub(crate) fn selection_heartbeat(&mut self, wake: Wake) -> Disposition {
-        let Wake::Check { token } = wake else {
-            return Disposition::Stale;
-        };
+        let Wake::Check { token } = wake;
         if !self.exec.waves[0].check.consume(token) {
             return Disposition::Stale;
         }

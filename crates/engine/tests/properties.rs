@@ -550,13 +550,8 @@ impl Sim {
         };
         self.check_decision(was_terminal, progress.as_deref(), &after, &commands)?;
         if let Message::Event(Event::LaunchResult(_)) = &message {
-            // An event is a hint: at most one check pulled in, never a describe of its own
-            // (what else it may lead to is the deadline's doing).
-            let describes = commands
-                .iter()
-                .filter(|c| matches!(c, Command::ObserveJobs { .. }))
-                .count();
-            prop_assert_eq!(describes, 0, "a launch event led to {:?}", commands);
+            // An event is a hint: at most one check pulled in (what else it may lead to is the
+            // deadline's doing).
             prop_assert!(
                 scheduled_checks(&commands) <= 1,
                 "a launch event led to {:?}",
@@ -724,26 +719,6 @@ impl Sim {
                 if answers {
                     // Fed back in the same invocation, after whatever it raced with.
                     let at = now + self.rng.between(0, 2);
-                    self.push(at, answer(event));
-                }
-            }
-            Command::ObserveJobs {
-                wave,
-                attempt,
-                jobs,
-                wake,
-            } => {
-                // The snapshot is taken now; a slow invocation may feed it late, after newer
-                // ones: what is known must not move backwards.
-                let jobs = self.describe(&jobs);
-                if answers {
-                    let event = Event::JobsObserved(Observation {
-                        wave,
-                        attempt,
-                        wake,
-                        jobs,
-                    });
-                    let at = now + self.rng.between(0, 20);
                     self.push(at, answer(event));
                 }
             }

@@ -441,20 +441,6 @@ impl<'a> Executor<'a> {
         match command {
             Command::ResolveServers { waves } => self.resolve(state, &waves).await.map(Some),
             Command::StartRecovery(start) => self.start_recovery(state, start).await,
-            Command::ObserveJobs {
-                wave,
-                attempt,
-                jobs,
-                wake,
-            } => {
-                let jobs = self.describe(state, wave, &jobs).await?;
-                Ok(Some(Event::JobsObserved(engine::Observation {
-                    wave,
-                    attempt,
-                    wake,
-                    jobs,
-                })))
-            }
             Command::RunAction(run) => {
                 info!(wave = run.wave, run_id = %run.run_id, "running action");
                 let result = self
@@ -771,7 +757,6 @@ fn forward_of(state: &Execution, command: &Command) -> Option<(Role, WaveIndex, 
             let wave = state.current_wave;
             (wave, state.waves.get(wave)?.attempt)
         }
-        Command::ObserveJobs { wave, attempt, .. } => (*wave, *attempt),
         Command::StartRecovery(start) => (start.request.wave, start.request.attempt),
         Command::RunAction(run) => (run.wave, run.attempt),
         Command::RequestApproval { wave, .. } => (*wave, state.waves.get(*wave)?.attempt),

@@ -56,7 +56,6 @@ impl Role {
     pub fn owner_of(command: &Command) -> Option<Role> {
         match command {
             Command::ResolveServers { .. } | Command::StartRecovery(_) => Some(Role::Starter),
-            Command::ObserveJobs { .. } => Some(Role::Checker),
             Command::RunAction(_) | Command::RequestApproval { .. } => Some(Role::Advancer),
             Command::ScheduleCheck { .. }
             | Command::ScheduleRetry { .. }

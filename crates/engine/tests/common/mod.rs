@@ -387,17 +387,6 @@ impl Harness {
         }))
     }
 
-    /// An observation woken by a launch event of `server` in `job`.
-    pub fn event_observed(&mut self, job: &str, server: &str, jobs: Vec<JobSnapshot>) -> &mut Self {
-        let (wave, attempt) = (self.current(), self.attempt());
-        self.send(Event::JobsObserved(Observation {
-            wave,
-            attempt,
-            wake: Wake::LaunchEvent(launch_event(job, server)),
-            jobs,
-        }))
-    }
-
     pub fn retry_due(&mut self) -> &mut Self {
         let (wave, attempt, token) = (self.current(), self.attempt(), self.live_retry());
         self.send(Event::RetryDue {
