@@ -443,17 +443,23 @@ impl Drs for DrsAdapter {
             .items()
             .send();
         // Every source server of the target with its tags: one listing for all selections.
-        let mut servers: BTreeMap<ServerId, HashMap<String, String>> = BTreeMap::new();
+        let mut servers = BTreeMap::new();
         while let Some(server) = pages.next().await {
             let server = server.map_err(|e| sdk_error::port_error(&operation, e))?;
             let Some(id) = server.source_server_id else {
                 continue;
             };
-            servers.insert(ServerId::new(id), server.tags.unwrap_or_default());
+            let tags = server.tags.unwrap_or_default().into_iter().collect();
+            servers.insert(ServerId::new(id), tags);
         }
         Ok(selections
             .iter()
-            .map(|selection| select(&servers, selection, target))
+            .map(|selection| match Resolution::select(selection, &servers) {
+                Resolution::Failed(message) => {
+                    Resolution::Failed(format!("{message} (in {})", place(target)))
+                }
+                found => found,
+            })
             .collect())
     }
 
@@ -551,43 +557,6 @@ fn definition<'a>(target: TargetRef<'a>) -> PortResult<Option<&'a Target>> {
         ))),
         (_, target) => Ok(target),
     }
-}
-
-/// What `selection` finds among a target's `servers`.
-fn select(
-    servers: &BTreeMap<ServerId, HashMap<String, String>>,
-    selection: &engine::TargetSelection,
-    target: TargetRef<'_>,
-) -> Resolution {
-    let missing: Vec<&str> = selection
-        .server_ids
-        .iter()
-        .filter(|id| !servers.contains_key(*id))
-        .map(ServerId::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Resolution::Failed(format!(
-            "source server(s) not found in {}: {}",
-            place(target),
-            missing.join(", ")
-        ));
-    }
-    // An empty tag set would select every server of the account: never what a plan means.
-    let tag_sets: Vec<_> = selection
-        .tag_sets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut selected: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
-    for (id, tags) in servers {
-        if tag_sets
-            .iter()
-            .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
-        {
-            selected.insert(id.clone());
-        }
-    }
-    Resolution::Servers(selected.into_iter().collect())
 }
 
 /// Where a call goes, for messages.

@@ -29,6 +29,7 @@ use engine::{ExecutionRequest, Limits, Mode};
 use pipeline::api::{ApiRequest, handle};
 use pipeline::message::{Message, PlanSource, QueueName, decode};
 use pipeline::ports::ExecutionStore;
+use pipeline::testing::started_as_listed;
 use serde_json::Value;
 
 const REGION: &str = "us-east-1";
@@ -144,40 +145,11 @@ impl Stack {
                 limits: Limits::default(),
                 requested_by: "starter-test".into(),
             };
-            let now = jiff::Timestamp::now();
-            let (state, _) = engine::start(request, now).unwrap();
-            let state = resolved_as_listed(state, now);
+            let state = started_as_listed(request, jiff::Timestamp::now()).unwrap();
             assert!(table.create(&state).await.unwrap());
         });
         id
     }
-}
-
-/// `state` after every wave's servers were resolved to the IDs its plan lists: its first
-/// wave launching, as the starter leaves it.
-fn resolved_as_listed(state: engine::Execution, now: jiff::Timestamp) -> engine::Execution {
-    let plan = &state.plan;
-    let waves = plan
-        .waves
-        .iter()
-        .enumerate()
-        .map(|(wave, spec)| engine::WaveResolution {
-            wave,
-            outcome: engine::ResolutionOutcome::Resolved {
-                targets: vec![engine::ResolvedTarget {
-                    target: None,
-                    servers: spec
-                        .groups
-                        .iter()
-                        .flat_map(|g| plan.protection_groups[g].servers.iter())
-                        .map(|s| engine::ServerId::new(s.as_str()))
-                        .collect(),
-                }],
-            },
-        })
-        .collect();
-    let input = engine::Input::new(state.id.clone(), engine::Event::ServersResolved { waves });
-    engine::decide(state, input, now).unwrap().0
 }
 
 struct Run {

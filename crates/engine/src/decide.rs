@@ -248,15 +248,15 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
             }
         }
         Event::ServersResolved { waves } => crate::selection::check_resolutions(state, waves)?,
-        Event::DeadlinePassed { wave, attempt } => check_check_attempt(state, *wave, *attempt)?,
+        Event::DeadlinePassed { wave, attempt } => check_attempt(state, *wave, *attempt, true)?,
         Event::WaveAdvance { wave, attempt } | Event::RetryDue { wave, attempt, .. } => {
-            check_attempt(state, *wave, *attempt)?
+            check_attempt(state, *wave, *attempt, false)?
         }
         Event::JobStarted { request, .. } | Event::StartRejected { request, .. } => {
             if request.execution != state.id {
                 return Err(mismatch(&request.execution));
             }
-            check_attempt(state, request.wave, request.attempt)?;
+            check_attempt(state, request.wave, request.attempt, false)?;
             let wave = &state.waves[request.wave];
             if request.attempt == wave.attempt && request.chunk >= wave.chunks.len() {
                 return Err(EngineError::UnknownChunk {
@@ -269,7 +269,7 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
             }
         }
         Event::JobsObserved(observation) => {
-            check_check_attempt(state, observation.wave, observation.attempt)?;
+            check_attempt(state, observation.wave, observation.attempt, true)?;
         }
         Event::ActionFinished {
             wave,
@@ -278,7 +278,7 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
             index,
             ..
         } => {
-            check_attempt(state, *wave, *attempt)?;
+            check_attempt(state, *wave, *attempt, false)?;
             let plan_wave = &state.plan.waves[*wave];
             let actions = match phase {
                 ActionPhase::Pre => plan_wave.pre_actions.len(),
@@ -325,41 +325,34 @@ fn check_wave(state: &Execution, wave: WaveIndex) -> Result<(), EngineError> {
     }
 }
 
-/// An attempt exists if it is the wave's current one or an earlier one (stale, not an error).
-fn check_attempt(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Result<(), EngineError> {
-    check_wave(state, wave)?;
-    let current = state.waves[wave].attempt;
-    if attempt == 0 || attempt > current {
-        return Err(EngineError::UnknownAttempt {
-            execution: state.id.clone(),
-            wave,
-            attempt,
-            current,
-        });
-    }
-    Ok(())
-}
-
-/// The attempt of a check message: besides [`check_attempt`]'s, attempt 0 (the heartbeat of
-/// the execution's resolution, stale once the first wave started), and the next attempt —
-/// checks are sent before the save, so the save that began that attempt may have been lost (a
-/// stale copy, not an error: the decision taken again sends the same tokens).
-fn check_check_attempt(
+/// Whether the attempt named by an input can exist: the wave's current one or an earlier one
+/// (stale, not an error). A check message may also name attempt 0 (the heartbeat of the
+/// execution's resolution, stale once the first wave started) or the next attempt: checks are
+/// sent before the save, so the save that began that attempt may have been lost (a stale copy,
+/// not an error: the decision taken again sends the same tokens).
+fn check_attempt(
     state: &Execution,
     wave: WaveIndex,
     attempt: Attempt,
+    from_a_check: bool,
 ) -> Result<(), EngineError> {
     check_wave(state, wave)?;
     let current = state.waves[wave].attempt;
-    if attempt > current.saturating_add(1) {
-        return Err(EngineError::UnknownAttempt {
+    let known = if from_a_check {
+        attempt <= current.saturating_add(1)
+    } else {
+        attempt != 0 && attempt <= current
+    };
+    if known {
+        Ok(())
+    } else {
+        Err(EngineError::UnknownAttempt {
             execution: state.id.clone(),
             wave,
             attempt,
             current,
-        });
+        })
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
+use crate::check;
 use crate::command::{Command, Notification, TargetSelection, WaveSelection};
 use crate::decide::{Disposition, Step};
 use crate::error::EngineError;
@@ -91,18 +92,26 @@ pub(crate) fn check_resolutions(
 }
 
 impl Step {
-    /// Asks for every wave's servers: the execution's first step, under a deadline of the
-    /// first wave's timeout.
+    /// Asks for every wave's servers: the execution's first step, with a heartbeat.
     pub(crate) fn begin_selection(&mut self) {
-        let timeout = self.exec.plan.wave_timeout_minutes(0);
-        let now = self.now;
-        self.exec.waves[0].deadline = Some(
-            now.saturating_add(SignedDuration::from_mins(i64::from(timeout)))
-                .unwrap_or(now),
-        );
         let command = self.resolve_command();
         self.push(command);
-        self.arm_deadline_check();
+        self.arm_selection_heartbeat();
+    }
+
+    /// When the resolution must have been answered: the first wave's timeout after the request.
+    fn selection_deadline(&self) -> Timestamp {
+        let timeout = self.exec.plan.wave_timeout_minutes(0);
+        let requested = self.exec.requested_at;
+        requested
+            .saturating_add(SignedDuration::from_mins(i64::from(timeout)))
+            .unwrap_or(requested)
+    }
+
+    /// The next heartbeat: the first wave's check chain, at attempt 0.
+    fn arm_selection_heartbeat(&mut self) {
+        let delay = check::deadline_delay(self.now, self.selection_deadline());
+        self.arm_check(delay);
     }
 
     /// A heartbeat while the servers are being resolved: asks for them again, or times the
@@ -112,8 +121,8 @@ impl Step {
         if !self.exec.waves[0].check.consume(token) {
             return Disposition::Stale;
         }
-        let timeout = self.exec.plan.wave_timeout_minutes(0);
-        if self.deadline_of_selection_passed() {
+        if self.now >= self.selection_deadline() {
+            let timeout = self.exec.plan.wave_timeout_minutes(0);
             self.exec.waves[0].failure = Some(WaveFailure::ResolutionFailed {
                 message: format!(
                     "no answer within {timeout} minutes (the first wave's timeout); the \
@@ -124,23 +133,9 @@ impl Step {
         } else {
             let command = self.resolve_command();
             self.push(command);
-            self.arm_deadline_check();
+            self.arm_selection_heartbeat();
         }
         Disposition::Applied
-    }
-
-    /// Whether the resolution's deadline has passed.
-    fn deadline_of_selection_passed(&self) -> bool {
-        self.exec.waves[0]
-            .deadline
-            .is_some_and(|deadline| self.now >= deadline)
-    }
-
-    /// The resolution is over: its heartbeat and deadline end with it.
-    fn end_selection(&mut self) {
-        let first = &mut self.exec.waves[0];
-        first.check.disarm();
-        first.deadline = None;
     }
 
     /// The resolution of every wave's groups.
@@ -232,7 +227,8 @@ impl Step {
             owners.extend(own);
             self.exec.waves[wave].selection = Some(targets);
         }
-        self.end_selection();
+        // The heartbeat ends with the resolution.
+        self.exec.waves[0].check.disarm();
         if problems.is_empty() {
             self.begin_wave(0);
         } else {

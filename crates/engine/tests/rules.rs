@@ -1059,6 +1059,13 @@ fn report(h: &mut Harness, at: i64, job: &str, server: &str) -> Vec<Command> {
     h.commands().to_vec()
 }
 
+/// Whether `commands` only time the checks (what a launch event may do).
+fn only_checks(commands: &[Command]) -> bool {
+    commands
+        .iter()
+        .all(|c| matches!(c, Command::ScheduleCheck { .. }))
+}
+
 #[test]
 fn a_launch_event_is_a_hint_and_only_the_last_report_of_a_job_pulls_the_check_in() {
     let servers = sids(1, 2);
@@ -1135,12 +1142,7 @@ fn a_hundred_launch_events_of_a_wave_lead_to_one_describe() {
         checks += usize::from(h.wave(0).check.pending.map(|p| p.token) != Some(live));
         from_events.extend(report(&mut h, at, "job-0-0", &servers[i]));
     }
-    assert!(
-        from_events
-            .iter()
-            .all(|c| matches!(c, Command::ScheduleCheck { .. })),
-        "an event only times the checks: {from_events:?}"
-    );
+    assert!(only_checks(&from_events), "{from_events:?}");
     let pulled_in = scheduled_checks(&from_events);
     assert_eq!(pulled_in.len(), 1, "one check for the burst: {pulled_in:?}");
     assert_eq!(pulled_in[0].1, engine::check::REPORTED_CHECK_SECONDS);
@@ -1175,12 +1177,7 @@ fn reports_of_several_jobs_coalesce_while_a_pulled_in_check_is_due() {
     commands.extend(report(&mut h, 10, "job-0-1", &servers[2]));
     commands.extend(report(&mut h, 11, "job-0-1", &servers[3]));
     assert_eq!(scheduled_checks(&commands).len(), 1, "{commands:?}");
-    assert!(
-        commands
-            .iter()
-            .all(|c| matches!(c, Command::ScheduleCheck { .. })),
-        "{commands:?}"
-    );
+    assert!(only_checks(&commands), "{commands:?}");
 }
 
 #[test]

@@ -571,7 +571,7 @@ impl<'a> Executor<'a> {
                     }),
                     (entry @ Ok(_), Resolution::Failed(message)) => {
                         warn!(wave, %message, target = place, "the wave's servers cannot be resolved");
-                        *entry = Err(format!("{place}: {message}"));
+                        *entry = Err(message);
                     }
                     (Err(_), _) => {}
                 }
@@ -605,7 +605,7 @@ impl<'a> Executor<'a> {
     async fn start_recovery(
         &self,
         state: &Execution,
-        start: StartRecovery,
+        mut start: StartRecovery,
     ) -> Result<Option<Event>, HandlerError> {
         let wave = start.request.wave;
         let (target, scope) = self
@@ -632,21 +632,14 @@ impl<'a> Executor<'a> {
         // opposite — nothing of this request reached DRS since its last claim was given back
         // (after a rejection) — so a re-issue skips the search for its job: the common case of
         // a start first asked for by the advancer and forwarded here.
-        let fresh;
-        let start = if claim == Claim::Granted && start.reissue {
+        if claim == Claim::Granted && start.reissue {
             debug!(wave, %request, "no earlier claim: the re-issued start never reached DRS");
-            fresh = StartRecovery {
-                reissue: false,
-                ..start.clone()
-            };
-            &fresh
-        } else {
-            &start
-        };
+            start.reissue = false;
+        }
         let answer = self
             .deps
             .drs
-            .start_recovery(target, start)
+            .start_recovery(target, &start)
             .await
             .map_err(|e| self.port_error(Some(wave), "calling StartRecovery", e))?;
         let owner = JobOwner {

@@ -8,6 +8,8 @@
 //! fails the SQS record and SQS redelivers it. Anything the engine must decide about (a DRS
 //! rejection, an exhausted budget, an unknown server) is a value, not an error.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use async_trait::async_trait;
 use engine::{
     ActionResult, Execution, ExecutionId, ExecutionStatus, JobId, JobSnapshot, Limits, Mode,
@@ -191,6 +193,44 @@ pub enum Resolution {
     Servers(Vec<ServerId>),
     /// The selection cannot be satisfied (e.g. these server IDs do not exist in the target).
     Failed(String),
+}
+
+impl Resolution {
+    /// What `selection` finds among a target's source servers (each ID with its tags): the
+    /// listed IDs, which must all exist, and every server carrying all the tags of one of the
+    /// tag sets. An empty tag set selects nothing (it would be the whole account).
+    pub fn select(
+        selection: &TargetSelection,
+        servers: &BTreeMap<ServerId, BTreeMap<String, String>>,
+    ) -> Self {
+        let missing: Vec<&str> = selection
+            .server_ids
+            .iter()
+            .filter(|id| !servers.contains_key(*id))
+            .map(ServerId::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Self::Failed(format!(
+                "source server(s) not found: {}",
+                missing.join(", ")
+            ));
+        }
+        let tag_sets: Vec<_> = selection
+            .tag_sets
+            .iter()
+            .filter(|set| !set.is_empty())
+            .collect();
+        let mut selected: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
+        for (id, tags) in servers {
+            if tag_sets
+                .iter()
+                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            {
+                selected.insert(id.clone());
+            }
+        }
+        Self::Servers(selected.into_iter().collect())
+    }
 }
 
 /// AWS Elastic Disaster Recovery, in any target account and region.

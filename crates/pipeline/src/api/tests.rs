@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::message::{Message, PlanSource, QueueName};
 use crate::ports::{PortError, StoredPlan};
-use crate::testing::{FakeClock, FakeExecutionStore, FakePlanStore, FakeQueues};
+use crate::testing::{FakeClock, FakeExecutionStore, FakePlanStore, FakeQueues, started_as_listed};
 
 const CALLER: &str = "arn:aws:iam::111122223333:user/alice";
 
@@ -65,23 +65,7 @@ impl World {
             limits: Limits::default(),
             requested_by: "someone".into(),
         };
-        let at: Timestamp = at.parse().unwrap();
-        let (state, _) = engine::start(request, at).unwrap();
-        let waves = ["s-00000000000000001", "s-00000000000000002"]
-            .into_iter()
-            .enumerate()
-            .map(|(wave, server)| engine::WaveResolution {
-                wave,
-                outcome: engine::ResolutionOutcome::Resolved {
-                    targets: vec![engine::ResolvedTarget {
-                        target: None,
-                        servers: vec![server.into()],
-                    }],
-                },
-            })
-            .collect();
-        let resolved = engine::Input::new(id, engine::Event::ServersResolved { waves });
-        let (state, _) = engine::decide(state, resolved, at).unwrap();
+        let state = started_as_listed(request, at.parse().unwrap()).unwrap();
         assert!(self.executions.create(&state).await.unwrap());
         state
     }

@@ -296,32 +296,6 @@ fn completion(job: &FakeJob, launch_seconds: Option<i64>) -> Option<Timestamp> {
     })
 }
 
-impl Inner {
-    /// What `selection` finds in target `name`.
-    fn resolve(&self, name: Option<&String>, selection: &TargetSelection) -> Resolution {
-        let missing: Vec<&str> = selection
-            .server_ids
-            .iter()
-            .filter(|id| !self.servers.contains_key(&(name.cloned(), (*id).clone())))
-            .map(ServerId::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Resolution::Failed(format!("source servers not found: {}", missing.join(", ")));
-        }
-        let mut found: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
-        for ((server_target, id), tags) in &self.servers {
-            let selected = selection
-                .tag_sets
-                .iter()
-                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)));
-            if server_target.as_ref() == name && selected {
-                found.insert(id.clone());
-            }
-        }
-        Resolution::Servers(found.into_iter().collect())
-    }
-}
-
 fn target_name(target: TargetRef<'_>) -> Option<String> {
     target.name.map(str::to_owned)
 }
@@ -339,11 +313,16 @@ impl Drs for FakeDrs {
         let name = target_name(target);
         let mut inner = lock(&self.inner);
         inner.resolve_calls += 1;
-        let answers = selections
+        let servers: BTreeMap<ServerId, BTreeMap<String, String>> = inner
+            .servers
             .iter()
-            .map(|selection| inner.resolve(name.as_ref(), selection))
+            .filter(|((server_target, _), _)| *server_target == name)
+            .map(|((_, id), tags)| (id.clone(), tags.clone()))
             .collect();
-        Ok(answers)
+        Ok(selections
+            .iter()
+            .map(|selection| Resolution::select(selection, &servers))
+            .collect())
     }
 
     async fn start_recovery(
