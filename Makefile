@@ -9,6 +9,10 @@ CFN_LINT_VERSION       = 1.51.0
 SAM_TRANSLATOR_VERSION = 1.110.0
 CARGO_LAMBDA_VERSION   = 1.9.2
 OPENAPI_VALIDATOR_VERSION = 0.9.0
+# checkov (infra/tests/test_checkov.py) in its own virtual environment: it pins boto3 and
+# botocore versions that the AWS CLI and moto above do not accept.
+CHECKOV_VERSION        = 3.3.30
+CHECKOV_VENV           = .venv/checkov
 # The functions `make build` packages (the binaries of crates/functions).
 LAMBDA_FUNCTIONS       = starter,checker,advancer,api
 export CARGO_TERM_COLOR ?= never
@@ -59,7 +63,7 @@ bench: build
 	$(CARGO) bench --locked -p drs-sim --bench throughput
 	(command -v moto_server >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "moto[server]") && $(CARGO) build --release --locked -p lambda-functions --bins && $(CARGO) bench --locked -p bench --bench pipeline
 
-## deps-python: boto3 and the AWS CLI (conformance tests), moto (AWS emulator of the adapter and end-to-end tests), cfn-lint, aws-sam-translator and openapi-spec-validator (infra tests)
+## deps-python: boto3 and the AWS CLI (conformance tests), moto (AWS emulator of the adapter and end-to-end tests), cfn-lint, aws-sam-translator, openapi-spec-validator and checkov (infra tests)
 deps-python:
 	@$(PYTHON) -c "import boto3, botocore" 2>/dev/null || $(PYTHON) -m pip install --quiet boto3
 	@command -v aws >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet awscli
@@ -67,8 +71,9 @@ deps-python:
 	@$(PYTHON) -c "import sys, cfnlint.version as v; sys.exit(v.__version__ != '$(CFN_LINT_VERSION)')" 2>/dev/null || $(PYTHON) -m pip install --quiet "cfn-lint==$(CFN_LINT_VERSION)"
 	@$(PYTHON) -c "import sys, samtranslator as t; sys.exit(t.__version__ != '$(SAM_TRANSLATOR_VERSION)')" 2>/dev/null || $(PYTHON) -m pip install --quiet "aws-sam-translator==$(SAM_TRANSLATOR_VERSION)"
 	@$(PYTHON) -c "import openapi_spec_validator" 2>/dev/null || $(PYTHON) -m pip install --quiet "openapi-spec-validator==$(OPENAPI_VALIDATOR_VERSION)"
+	@$(CHECKOV_VENV)/bin/python -c "import sys, checkov.version as v; sys.exit(v.version != '$(CHECKOV_VERSION)')" 2>/dev/null || { $(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"; }
 
-## infra-test: cfn-lint (with canaries), least-privilege IAM derived from the code, template vs resources.rs
+## infra-test: cfn-lint and checkov (with canaries), least-privilege IAM derived from the code, closed queues, template vs resources.rs
 infra-test: deps-python
 	$(PYTHON) infra/tests
 

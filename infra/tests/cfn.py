@@ -83,7 +83,10 @@ class Resolver:
             "AWS::NoValue": None,
         }
         for name, spec in template.get("Parameters", {}).items():
-            self.values[name] = str(spec.get("Default", ""))
+            default = str(spec.get("Default", ""))
+            # A CommaDelimitedList is a list, even empty (CloudFormation: [""]).
+            is_list = spec.get("Type") == "CommaDelimitedList"
+            self.values[name] = default.split(",") if is_list else default
         self.values.update(parameters or {})
         self.account, self.region = account, region
 

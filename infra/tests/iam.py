@@ -97,6 +97,28 @@ def arn_matches(pattern: str, arn: str) -> bool:
     return all(glob(x, y) for x, y in zip(p, a))
 
 
+# The conditions an Allow statement may carry. A condition only narrows what a statement
+# allows, and one these checks ignored could hide a permission that no longer works, so any
+# other operator or key fails the test: teach Statement.admits() about it first.
+KNOWN_CONDITIONS = {
+    # Evaluated by admits(): the ARN's region must be one of the listed ones.
+    ("StringEquals", "aws:RequestedRegion"),
+    # Checked by the tests of the statements that carry them (test_target_account_role.py,
+    # test_function_policies.py): the service a role is passed to, the organization of the
+    # account that owns an assumed role (an ARN does not say).
+    ("StringEquals", "iam:PassedToService"),
+    ("StringEquals", "aws:ResourceOrgID"),
+}
+
+
+def arn_region(arn: str) -> str | None:
+    """The region field of an ARN; None for `*`, a global resource or no ARN at all."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return None
+    return parts[3] or None
+
+
 @dataclass
 class Statement:
     sid: str
@@ -104,9 +126,20 @@ class Statement:
     resources: list[str]
     condition: dict
 
+    def admits(self, arn: str) -> bool:
+        """Whether the statement's conditions let a request on `arn` through (as far as the
+        ARN tells: its region, against aws:RequestedRegion)."""
+        regions = self.condition.get("StringEquals", {}).get("aws:RequestedRegion")
+        region = arn_region(arn)
+        if regions is None or region is None:
+            return True
+        regions = regions if isinstance(regions, list) else [regions]
+        return any(glob(r, region) for r in regions)
+
     def allows(self, action: str, arn: str) -> bool:
         return (any(glob(a, action, case_sensitive=False) for a in self.actions)
-                and any(arn_matches(r, arn) for r in self.resources))
+                and any(arn_matches(r, arn) for r in self.resources)
+                and self.admits(arn))
 
 
 def statements(document: dict, where: str) -> list[Statement]:
@@ -120,6 +153,11 @@ def statements(document: dict, where: str) -> list[Statement]:
                 raise AssertionError(f"{where} {sid}: {forbidden} is not allowed")
         if statement.get("Effect") != "Allow":
             raise AssertionError(f"{where} {sid}: only Allow statements are expected")
+        for operator, keys in statement.get("Condition", {}).items():
+            for key in keys:
+                if (operator, key) not in KNOWN_CONDITIONS:
+                    raise AssertionError(f"{where} {sid}: condition {operator} {key} is not one "
+                                         "the checks understand (iam.KNOWN_CONDITIONS)")
         actions = statement["Action"]
         resources = statement["Resource"]
         result.append(Statement(

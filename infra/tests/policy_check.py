@@ -86,11 +86,21 @@ class Requirement:
 class Deployment:
     """The translated template of one imaginary deployment, and the code's view of it."""
 
-    def __init__(self, workspace: Workspace, template: dict | None = None) -> None:
+    def __init__(self, workspace: Workspace, template: dict | None = None,
+                 parameters: dict | None = None) -> None:
         self.workspace = workspace
         self.sam = template if template is not None else cfn.load(cfn.TEMPLATE)
         self.translated = cfn.translate(self.sam)
-        self.resolver = cfn.Resolver(self.translated)
+        self.resolver = cfn.Resolver(self.translated, parameters)
+
+    def drs_regions(self) -> list[str]:
+        """The regions of this account the starter recovers in without a target role: the
+        stack's and TargetRegions."""
+        regions = [cfn.REGION]
+        for region in self.resolver.values.get("TargetRegions", []):
+            if region and region not in regions:
+                regions.append(region)
+        return regions
 
     def resources(self, kind: str) -> dict[str, dict]:
         return {k: v for k, v in self.translated["Resources"].items() if v["Type"] == kind}
@@ -252,7 +262,7 @@ class Deployment:
                        f"arn:aws:iam::{cfn.ACCOUNT}:role/{name.replace('*', 'x')}"]
             return [Requirement(call.action, samples, why, exact={pattern})]
         if call.service == "drs" and where == DRS_MODULE:
-            return drs_requirements(call, why, cfn.ACCOUNT, cfn.REGION)
+            return drs_requirements(call, why, cfn.ACCOUNT, self.drs_regions())
         raise AssertionError(f"{why}: no rule maps {call.action} to this template's resources")
 
     def transaction_actions(self, reach: Reach, where: tuple, why: str) -> list[str]:
@@ -265,27 +275,35 @@ class Deployment:
         return sorted(TRANSACTION_ITEM_ACTIONS[k] for k in kinds)
 
 
-def drs_requirements(call: SdkCall, why: str, account: str, region: str | None) -> list[Requirement]:
-    """A DRS call, its tags, and the DRS pass-through actions it needs (in `account`;
-    `region` None: any region)."""
-    result = [scoped(call.action, why, account, region)]
+def drs_requirements(call: SdkCall, why: str, account: str,
+                     regions: list[str] | str | None) -> list[Requirement]:
+    """A DRS call, its tags, and the DRS pass-through actions it needs (in `account`, in each
+    of `regions` and no other; None: any region)."""
+    if isinstance(regions, str):
+        regions = [regions]
+    result = [scoped(call.action, why, account, regions)]
     if (".tags(" in call.chain or ".set_tags(" in call.chain):
         created = CREATED_RESOURCE.get(call.action)
         if created is None:
             raise AssertionError(f"{why} with tags: name the resource type it creates")
-        result.append(scoped("drs:TagResource", f"{why} with tags", account, region, [created]))
+        result.append(scoped("drs:TagResource", f"{why} with tags", account, regions, [created]))
     if call.action in iam.DEPENDENT_ACTIONS:
         for dependent in iam.DEPENDENT_ACTIONS[call.action]:
-            result.append(scoped(dependent, f"DRS pass-through for {call.action}", account, region))
+            result.append(scoped(dependent, f"DRS pass-through for {call.action}", account, regions))
     elif call.action not in iam.NO_DEPENDENT_ACTIONS:
         raise AssertionError(f"{why}: look up the dependent actions of {call.action} in the "
                              "Service Authorization Reference and add them to iam.py")
     return result
 
 
-def scoped(action: str, why: str, account: str, region: str | None,
+# Regions no deployment of the tests names: what a region-scoped permission must not reach.
+ELSEWHERE_REGIONS = [cfn.OTHER_REGION, "ap-southeast-2"]
+
+
+def scoped(action: str, why: str, account: str, regions: list[str] | None,
            types: list[str] | None = None) -> Requirement:
-    """`action` on the resource types it supports, in `account` (and `region`)."""
+    """`action` on the resource types it supports, in `account` (and in `regions`, and in
+    no other region; None: any region)."""
     service = action.split(":", 1)[0]
     if service == "iam" and action == "iam:PassRole":
         samples = [f"arn:aws:iam::{account}:role/service-role/{r}" for r in iam.DRS_PASSED_ROLES]
@@ -302,14 +320,16 @@ def scoped(action: str, why: str, account: str, region: str | None,
             if not types:
                 raise AssertionError(f"{action}: none of its resource types {available} is one a "
                                      "DRS launch uses (iam.DRS_EC2_RESOURCE_TYPES)")
-    here = region or cfn.REGION
+    here = regions or [cfn.REGION]
+    elsewhere = next(r for r in ELSEWHERE_REGIONS if r not in here)
     samples, forbidden = [], []
     for kind in types:
-        samples.append(iam.sample_arn(action, kind, account, here))
-        if region is not None:
-            forbidden.append(iam.sample_arn(action, kind, account, cfn.OTHER_REGION))
-        if not (service == "ec2" and kind in CROSS_ACCOUNT_EC2_TYPES) and "::" not in samples[-1]:
-            forbidden.append(iam.sample_arn(action, kind, cfn.OTHER_ACCOUNT, here))
+        samples += [iam.sample_arn(action, kind, account, r) for r in here]
+        if regions is not None:
+            forbidden.append(iam.sample_arn(action, kind, account, elsewhere))
+        first = iam.sample_arn(action, kind, account, here[0])
+        if not (service == "ec2" and kind in CROSS_ACCOUNT_EC2_TYPES) and "::" not in first:
+            forbidden.append(iam.sample_arn(action, kind, cfn.OTHER_ACCOUNT, here[0]))
     return Requirement(action, samples, why, forbidden=forbidden)
 
 
@@ -375,7 +395,7 @@ def broader(policy: list[iam.Statement], requirements: list[Requirement],
                     continue
                 for r in justified:
                     for out_of_reach in r.forbidden:
-                        if iam.arn_matches(pattern, out_of_reach):
+                        if iam.arn_matches(pattern, out_of_reach) and s.admits(out_of_reach):
                             problems.append(f"{s.sid}: {action} on {pattern} also reaches "
                                             f"{out_of_reach}")
     return sorted(set(problems))

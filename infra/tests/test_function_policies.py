@@ -121,7 +121,7 @@ class TheDerivationFailsClosed(unittest.TestCase):
         call = SdkCall("drs", "StartFailbackLaunch", "aws-adapters", "drs.rs",
                        "DrsAdapter::failback", ".start_failback_launch()")
         with self.assertRaisesRegex(AssertionError, "dependent actions of drs:StartFailbackLaunch"):
-            drs_requirements(call, "failback", "111122223333", "us-east-1")
+            drs_requirements(call, "failback", "111122223333", ["us-east-1"])
 
 
 class ThePolicyCheckCanFail(unittest.TestCase):
@@ -216,15 +216,41 @@ class ThePolicyCheckCanFail(unittest.TestCase):
         self.assertTrue(any("dynamodb:GetItem on \"*\"" in p for p in problems), problems)
 
     def test_a_pattern_reaching_another_region_is_reported(self):
+        # The ARNs name every region; the region condition is what keeps them to the stack's.
         def edit(resources):
-            statement = self.statement(resources, "StarterRole", "DrsStartRecovery")
-            statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:drs:*:${AWS::AccountId}:source-server/*"}
+            del self.statement(resources, "StarterRole", "DrsStartRecovery")["Condition"]
 
         deployment = self.changed(edit)
         problems = broader(deployment.policy("StarterRole"),
                            deployment.requirements("StarterFunction"))
         self.assertTrue(any("also reaches arn:aws:drs:eu-west-3:" in p for p in problems),
                         problems)
+
+    def test_a_region_condition_ignoring_target_regions_is_reported(self):
+        def edit(resources):
+            statement = self.statement(resources, "StarterRole", "DrsLaunchEc2")
+            statement["Condition"]["StringEquals"]["aws:RequestedRegion"] = [
+                {"Ref": "AWS::Region"}]
+
+        template = copy.deepcopy(shared.deployment().sam)
+        edit(template["Resources"])
+        deployment = Deployment(shared.workspace(), template, {"TargetRegions": ["eu-west-3"]})
+        problems = missing(deployment.policy("StarterRole"),
+                           deployment.requirements("StarterFunction"))
+        self.assertTrue(any(p.startswith("ec2:DetachVolume on arn:aws:ec2:eu-west-3:")
+                            for p in problems), problems)
+        self.assertFalse(any(":us-east-1:" in p for p in problems), problems)
+
+    def test_an_unknown_condition_is_refused(self):
+        # A condition the check does not evaluate could hide a permission that no longer works.
+        def edit(resources):
+            self.statement(resources, "CheckerRole", "Ledger")["Condition"] = {
+                "StringEquals": {"aws:SourceVpc": "vpc-1"}}
+
+        deployment = self.changed(edit)
+        with self.assertRaisesRegex(AssertionError, "aws:SourceVpc is not one the checks"):
+            deployment.policy("CheckerRole")
+
 
     def test_another_roles_work_is_reported(self):
         def edit(resources):
@@ -236,6 +262,70 @@ class ThePolicyCheckCanFail(unittest.TestCase):
                            deployment.requirements("CheckerFunction"))
         self.assertIn("DrsDescribeJobs: drs:StartRecovery is allowed but nothing needs it",
                       problems)
+
+
+class RegionsAndOrganization(unittest.TestCase):
+    """TargetRegions widens the starter's own-account DRS permissions to those regions (and
+    no other); TargetOrganizationId keeps the target roles to one organization."""
+
+    def test_by_default_the_starter_recovers_only_in_the_stacks_region(self):
+        deployment = shared.deployment()
+        self.assertEqual(deployment.drs_regions(), ["us-east-1"])
+        policy = deployment.policy("StarterRole")
+        for action, arn in [
+                ("drs:StartRecovery", "arn:aws:drs:{}:111122223333:source-server/s-1"),
+                ("drs:TagResource", "arn:aws:drs:{}:111122223333:job/drsjob-1"),
+                ("ec2:DetachVolume", "arn:aws:ec2:{}:111122223333:volume/vol-1"),
+                ("ec2:RunInstances", "arn:aws:ec2:{}::image/ami-1")]:
+            self.assertTrue(iam.allowed(policy, action, arn.format("us-east-1")), action)
+            self.assertFalse(iam.allowed(policy, action, arn.format("eu-west-3")), action)
+
+    def test_target_regions_add_exactly_those_regions(self):
+        deployment = Deployment(shared.workspace(), None,
+                                {"TargetRegions": ["eu-west-3", "us-east-1"]})
+        self.assertEqual(deployment.drs_regions(), ["us-east-1", "eu-west-3"])
+        requirements = deployment.requirements("StarterFunction")
+        self.assertTrue(any("arn:aws:ec2:eu-west-3:" in s for r in requirements
+                            for s in r.samples if r.action == "ec2:DetachVolume"))
+        policy = deployment.policy("StarterRole")
+        self.assertEqual(missing(policy, requirements), [])
+        self.assertEqual(broader(policy, requirements), [])
+        self.assertFalse(iam.allowed(policy, "drs:StartRecovery",
+                                     "arn:aws:drs:ap-southeast-2:111122223333:source-server/s-1"))
+        # The checker and advancer are not widened: they start nothing.
+        for function, role in (("CheckerFunction", "CheckerRole"),
+                               ("AdvancerFunction", "AdvancerRole")):
+            self.assertEqual(broader(deployment.policy(role), deployment.requirements(function)), [])
+
+    def test_the_default_policy_misses_another_region_the_plan_may_target(self):
+        # What the requirements of a two-region deployment say of the one-region policy.
+        wide = Deployment(shared.workspace(), None, {"TargetRegions": ["eu-west-3"]})
+        problems = missing(shared.deployment().policy("StarterRole"),
+                           wide.requirements("StarterFunction"))
+        self.assertTrue(any(p.startswith("drs:StartRecovery on arn:aws:drs:eu-west-3:")
+                            for p in problems), problems)
+
+    def test_only_the_starter_and_checker_may_assume_target_roles(self):
+        deployment = shared.deployment()
+        assuming = {role for function, role in function_roles(deployment).items()
+                    if any(s.allows("sts:AssumeRole", "arn:aws:iam::444455556666:role/"
+                                    "drs-orchestrator-target") for s in deployment.policy(role))}
+        self.assertEqual(assuming, {"StarterRole", "CheckerRole"})
+        scheduler = deployment.resolver.value(
+            deployment.translated["Resources"]["SchedulerRole"]["Properties"]["Policies"])
+        self.assertNotIn("sts:AssumeRole", str(scheduler))
+
+    def test_the_target_organization_condition_is_there_only_when_set(self):
+        organization = "o-a1b2c3d4e5"
+        for parameters, expected in [({}, {}),
+                                     ({"TargetOrganizationId": organization},
+                                      {"StringEquals": {"aws:ResourceOrgID": organization}})]:
+            deployment = Deployment(shared.workspace(), shared.deployment().sam, parameters)
+            for role in ("StarterRole", "CheckerRole"):
+                with self.subTest(parameters=parameters, role=role):
+                    statement = next(s for s in deployment.policy(role)
+                                     if s.sid == "AssumeTargetAccountRoles")
+                    self.assertEqual(statement.condition, expected)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,90 @@ def without_action(template: dict, action: str) -> dict:
     return changed
 
 
+def caller_role_arns(orchestrator) -> list[str]:
+    """The orchestrator stack's TargetCallerRoleArns output, as the target stack receives it."""
+    output = orchestrator.translated["Outputs"]["TargetCallerRoleArns"]["Value"]
+    return orchestrator.resolver.value(output).split(",")
+
+
+def trust_statement(template: dict, callers: list[str], parameters: dict | None = None) -> dict:
+    """The target role's one trust statement, deployed for the orchestrator's `callers`."""
+    resolver = cfn.Resolver(template, {"OrchestratorAccountId": cfn.ACCOUNT,
+                                       "ExternalId": "billing-dr",
+                                       "OrchestratorRoleArns": callers, **(parameters or {})},
+                            account=cfn.OTHER_ACCOUNT)
+    role = template["Resources"][TARGET_ROLE]
+    trust = resolver.value(role["Properties"]["AssumeRolePolicyDocument"])["Statement"]
+    if len(trust) != 1:
+        raise AssertionError(f"expected one trust statement, found {len(trust)}")
+    return trust[0]
+
+
+def may_assume(statement: dict, principal_arn: str, external_id: str | None = "billing-dr",
+               organization: str | None = None) -> bool:
+    """Whether `statement` lets a role session of `principal_arn` (in the orchestrator's
+    account, of `organization`) assume the role with `external_id`: the conditions this trust
+    uses, evaluated as IAM does (a key missing from the request fails StringEquals)."""
+    if statement.get("Effect") != "Allow" or statement.get("Action") != "sts:AssumeRole":
+        return False
+    account = principal_arn.split(":")[4]
+    principal = statement.get("Principal", {}).get("AWS")
+    if principal not in (f"arn:aws:iam::{account}:root", principal_arn):
+        return False
+    context = {"sts:ExternalId": external_id, "aws:PrincipalOrgID": organization,
+               "aws:PrincipalArn": principal_arn}
+    for operator, keys in statement.get("Condition", {}).items():
+        for key, wanted in keys.items():
+            wanted = wanted if isinstance(wanted, list) else [wanted]
+            value = context.get(key, "<unknown key>")
+            if value is None:
+                return False
+            if operator not in ("StringEquals", "ArnEquals", "ArnLike"):
+                raise AssertionError(f"trust condition operator {operator} is not modelled here")
+            if operator == "StringEquals" and value not in wanted:
+                return False
+            # ArnEquals and ArnLike alike take wildcards in each part of the ARN.
+            if operator != "StringEquals" and not any(iam.arn_matches(w, value) for w in wanted):
+                return False
+    return True
+
+
+def trust_problems(template: dict, callers: list[str], parameters: dict | None = None) -> list[str]:
+    """Who may assume the target role beyond the orchestrator's `callers` with the external
+    ID (and from its organization when OrchestratorOrganizationId is set)."""
+    parameters = parameters or {}
+    organization = parameters.get("OrchestratorOrganizationId") or None
+    statement = trust_statement(template, callers, parameters)
+    problems = []
+    if statement.get("Action") != "sts:AssumeRole":
+        problems.append(f"the trust allows Action {statement.get('Action')}, only sts:AssumeRole "
+                        "is needed (no session tags, no source identity)")
+    if statement.get("Principal") != {"AWS": f"arn:aws:iam::{cfn.ACCOUNT}:root"}:
+        problems.append(f"the trust's Principal is {statement.get('Principal')}, not the "
+                        "orchestrator account")
+    member = organization or "o-member00000"
+    for caller in callers:
+        if not may_assume(statement, caller, organization=member):
+            problems.append(f"{caller} may not assume the role")
+    orchestrator = shared.deployment()
+    path = orchestrator.resolver.values["FunctionRolePath"]
+    outsiders = [orchestrator.resolver.get_att(r, "Arn") for r in
+                 ("SchedulerRole", "ApiRole", "AdvancerRole")]
+    outsiders += [f"arn:aws:iam::{cfn.ACCOUNT}:role{path}Intruder",
+                  f"arn:aws:iam::{cfn.ACCOUNT}:role/Admin",
+                  f"arn:aws:iam::{cfn.OTHER_ACCOUNT}:role{path}StarterRole"]
+    for outsider in outsiders:
+        if may_assume(statement, outsider, organization=member):
+            name = outsider.rsplit("/", 1)[-1]
+            problems.append(f"{outsider} ({name}) may assume the role")
+    for caller in callers:
+        if may_assume(statement, caller, external_id=None, organization=member):
+            problems.append(f"{caller} may assume the role without the external ID")
+        if organization and may_assume(statement, caller, organization="o-other0000000"):
+            problems.append(f"{caller} may assume the role from another organization")
+    return problems
+
+
 class TargetAccountRole(unittest.TestCase):
     def requirements(self):
         return target_role_requirements(shared.workspace())
@@ -90,26 +174,89 @@ class TargetAccountRole(unittest.TestCase):
 
     def test_only_the_orchestrator_functions_with_the_external_id_may_assume_it(self):
         template = shared.target_template()
-        resolver = cfn.Resolver(template, {"OrchestratorAccountId": cfn.OTHER_ACCOUNT,
-                                           "ExternalId": "billing-dr"})
-        role = template["Resources"][TARGET_ROLE]
-        trust = resolver.value(role["Properties"]["AssumeRolePolicyDocument"])["Statement"]
-        self.assertEqual(len(trust), 1)
-        statement = trust[0]
-        self.assertEqual(statement["Effect"], "Allow")
-        self.assertEqual(statement["Action"], "sts:AssumeRole")
-        self.assertEqual(statement["Principal"],
-                         {"AWS": f"arn:aws:iam::{cfn.OTHER_ACCOUNT}:root"})
-        self.assertEqual(statement["Condition"]["StringEquals"], {"sts:ExternalId": "billing-dr"})
-        path = template["Parameters"]["OrchestratorRolePath"]["Default"]
-        self.assertEqual(statement["Condition"]["ArnLike"],
-                         {"aws:PrincipalArn": f"arn:aws:iam::{cfn.OTHER_ACCOUNT}:role{path}*"})
-        # The orchestrator's functions live under that path.
         orchestrator = shared.deployment()
-        self.assertEqual(orchestrator.resolver.values["FunctionRolePath"], path)
-        for function in orchestrator.functions():
-            arn = orchestrator.resolver.get_att(orchestrator.role_logical_id(function), "Arn")
+        callers = caller_role_arns(orchestrator)
+        self.assertEqual(trust_problems(template, callers), [])
+        statement = trust_statement(template, callers)
+        self.assertEqual(statement["Condition"], {
+            "StringEquals": {"sts:ExternalId": "billing-dr"},
+            "ArnEquals": {"aws:PrincipalArn": callers}})
+
+    def test_the_callers_are_the_roles_that_assume_target_roles_and_no_other(self):
+        orchestrator = shared.deployment()
+        callers = caller_role_arns(orchestrator)
+        # The roles whose code calls sts:AssumeRole (derived from the Rust code) ...
+        assuming = {orchestrator.role_logical_id(f) for f in orchestrator.functions()
+                    if any(r.action == "sts:AssumeRole" for r in orchestrator.requirements(f))}
+        self.assertEqual(assuming, {"StarterRole", "CheckerRole"})
+        self.assertEqual(sorted(callers), sorted(orchestrator.resolver.get_att(r, "Arn")
+                                                 for r in assuming))
+        # ... and not the Scheduler role, the API's or the advancer's, under the same path.
+        path = orchestrator.resolver.values["FunctionRolePath"]
+        for other in ("SchedulerRole", "ApiRole", "AdvancerRole"):
+            arn = orchestrator.resolver.get_att(other, "Arn")
             self.assertTrue(arn.startswith(f"arn:aws:iam::{cfn.ACCOUNT}:role{path}"), arn)
+            self.assertFalse(may_assume(trust_statement(shared.target_template(), callers), arn),
+                             other)
+
+    def test_the_organization_condition_is_there_only_when_set(self):
+        template = shared.target_template()
+        callers = caller_role_arns(shared.deployment())
+        organization = "o-a1b2c3d4e5"
+        self.assertNotIn("aws:PrincipalOrgID",
+                         trust_statement(template, callers)["Condition"]["StringEquals"])
+        statement = trust_statement(template, callers, {"OrchestratorOrganizationId": organization})
+        self.assertEqual(statement["Condition"]["StringEquals"],
+                         {"sts:ExternalId": "billing-dr", "aws:PrincipalOrgID": organization})
+        self.assertEqual(trust_problems(template, callers,
+                                        {"OrchestratorOrganizationId": organization}), [])
+
+    def test_a_wider_trust_is_reported(self):
+        callers = caller_role_arns(shared.deployment())
+
+        def broken(edit, parameters=None) -> list[str]:
+            changed = copy.deepcopy(shared.target_template())
+            statement = changed["Resources"][TARGET_ROLE]["Properties"][
+                "AssumeRolePolicyDocument"]["Statement"][0]
+            edit(statement)
+            return trust_problems(changed, callers, parameters)
+
+        def any_role_under_the_path(statement):
+            statement["Condition"]["ArnEquals"] = {}
+            statement["Condition"]["ArnLike"] = {"aws:PrincipalArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${OrchestratorAccountId}:role/drs-orchestrator/*"}}
+
+        def any_principal_of_the_account(statement):
+            del statement["Condition"]["ArnEquals"]
+
+        def a_wildcard_arn(statement):
+            statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] = {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${OrchestratorAccountId}:role/drs-orchestrator/*"}
+
+        def no_external_id(statement):
+            del statement["Condition"]["StringEquals"]["sts:ExternalId"]
+
+        def another_account(statement):
+            statement["Principal"] = {"AWS": "*"}
+
+        def organization_ignored(statement):
+            del statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"]
+
+        def tags_too(statement):
+            statement["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+
+        org = {"OrchestratorOrganizationId": "o-a1b2c3d4e5"}
+        for name, edit, parameters, needle in [
+                ("any role under the path", any_role_under_the_path, None, "SchedulerRole"),
+                ("any principal of the account", any_principal_of_the_account, None, "SchedulerRole"),
+                ("a wildcard in the ARN", a_wildcard_arn, None, "Intruder"),
+                ("no external ID", no_external_id, None, "external ID"),
+                ("another account", another_account, None, "Principal"),
+                ("organization ignored", organization_ignored, org, "organization"),
+                ("session tags", tags_too, None, "Action")]:
+            with self.subTest(name):
+                problems = broken(edit, parameters)
+                self.assertTrue(any(needle in p for p in problems), problems)
 
     def test_its_name_is_the_one_the_orchestrator_may_assume(self):
         template = shared.target_template()

@@ -29,6 +29,7 @@ pub mod resources;
 pub mod scheduler;
 pub mod sns;
 pub mod sqs;
+pub mod wiring;
 
 mod sdk_error;
 

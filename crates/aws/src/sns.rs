@@ -90,10 +90,6 @@ fn attribute(value: &str) -> PortResult<MessageAttributeValue> {
 impl Notifier for SnsNotifier {
     async fn notify(&self, execution: &Execution, notification: &Notification) -> PortResult<()> {
         let kind = kind(notification);
-        let mode = match execution.mode {
-            engine::Mode::Drill => "drill",
-            engine::Mode::Recovery => "recovery",
-        };
         self.client
             .publish()
             .topic_arn(&self.topic_arn)
@@ -101,7 +97,7 @@ impl Notifier for SnsNotifier {
             .message(message_body(execution, notification).to_string())
             .message_attributes(KIND_ATTRIBUTE, attribute(&kind)?)
             .message_attributes(PLAN_ATTRIBUTE, attribute(&execution.plan.name)?)
-            .message_attributes(MODE_ATTRIBUTE, attribute(mode)?)
+            .message_attributes(MODE_ATTRIBUTE, attribute(execution.mode.as_str())?)
             .message_attributes(EXECUTION_ATTRIBUTE, attribute(execution.id.as_str())?)
             .send()
             .await

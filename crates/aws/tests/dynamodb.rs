@@ -182,7 +182,7 @@ async fn a_thousand_server_wave_stays_far_below_the_item_limit() {
         "{} without instance, e.g. {:?}; chunks {}",
         without.len(),
         without.first(),
-        big.waves[0].chunks.len()
+        big.waves[0].chunks().len()
     );
     assert_eq!(table.save(&big, 1).await.unwrap(), Some(2));
 
@@ -249,7 +249,7 @@ async fn finished_executions_get_a_ttl_and_leave_the_active_index() {
         },
     );
     let ended = at("2024-03-01T10:00:00Z");
-    let (mut cancelled, _) = engine::decide(launched_state, cancel, ended).unwrap();
+    let mut cancelled = engine::decide(launched_state, cancel, ended).unwrap().state;
     // Some engines wait for running jobs; force the end state the store must handle.
     if !cancelled.is_terminal() {
         cancelled.status = ExecutionStatus::Cancelled;

@@ -310,15 +310,14 @@ async fn live_check(
         .waves
         .first()
         .ok_or_else(|| "the execution has no wave".to_owned())?;
-    let pending = wave
-        .check
-        .pending
+    let token = wave
+        .live_check()
         .ok_or_else(|| "the first wave has no live check".to_owned())?;
     Ok(Message::Check {
         execution_id: execution_id.clone(),
         wave: 0,
         attempt: wave.attempt,
-        token: pending.token,
+        token,
     })
 }
 

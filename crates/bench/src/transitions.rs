@@ -277,7 +277,7 @@ mod tests {
             limits: engine::Limits::default(),
             requested_by: "bench".into(),
         };
-        let (execution, _) = engine::start(request, t("2026-01-01T00:00:00Z")).unwrap();
+        let execution = engine::start(request, t("2026-01-01T00:00:00Z")).unwrap().state;
         execution.report()
     }
 }

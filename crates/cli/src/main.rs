@@ -7,7 +7,6 @@ mod cli;
 mod commands;
 mod outcome;
 mod plan_file;
-mod yaml_out;
 
 use std::process::ExitCode;
 

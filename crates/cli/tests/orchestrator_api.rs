@@ -8,16 +8,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use aws_adapters::ExecutionTable;
 use aws_adapters::api::ApiStores;
-use aws_adapters::{
-    AwsConfig, AwsSettings, ExecutionTable, MotoServer, Resources, StaticCredentials, create_all,
-};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
@@ -31,71 +29,20 @@ use pipeline::message::{Message, PlanSource, QueueName, decode};
 use pipeline::ports::ExecutionStore;
 use pipeline::testing::started_as_listed;
 use serde_json::Value;
-
-const REGION: &str = "us-east-1";
-const ACCESS_KEY: &str = StaticCredentials::LOCAL_ACCESS_KEY_ID;
-const SECRET: &str = "local-test-secret";
-
-fn moto() -> &'static MotoServer {
-    static MOTO: OnceLock<MotoServer> = OnceLock::new();
-    MOTO.get_or_init(|| MotoServer::start().unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn config() -> AwsConfig {
-    AwsSettings {
-        region: Some(REGION.to_owned()),
-        endpoint_url: Some(moto().endpoint_url()),
-        drs_endpoint_url: None,
-        credentials: Some(StaticCredentials::new(ACCESS_KEY, SECRET)),
-    }
-    .load()
-    .await
-    .unwrap()
-}
-
-/// A process-unique suffix.
-fn unique() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{:05}{:03}",
-        std::process::id() % 100_000,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A stack of its own in moto under a fresh prefix.
-struct Stack {
-    prefix: String,
-    resources: Resources,
-    queue_urls: HashMap<QueueName, String>,
-}
+use support::{
+    ACCESS_KEY, REGION, Run, SECRET, Scratch, Stack, config, drsctl_at, drsctl_with_aws, example,
+    example_plan, moto, run, runtime, unique,
+};
 
 fn stack(test: &str) -> Stack {
-    let prefix = format!("api-{test}-{}", unique());
-    let resources = Resources::with_prefix(&prefix);
-    runtime().block_on(async {
-        let created = create_all(&config().await, &resources).await.unwrap();
-        Stack {
-            queue_urls: created
-                .queues
-                .iter()
-                .map(|(queue, endpoints)| (*queue, endpoints.url.clone()))
-                .collect(),
-            prefix,
-            resources,
-        }
-    })
+    Stack::create("api", test)
 }
 
 impl Stack {
+    fn queue_url(&self, queue: QueueName) -> &str {
+        &self.created.queues[&queue].url
+    }
+
     /// Every message waiting in `queue`, decoded (and deleted).
     fn drain(&self, queue: QueueName) -> Vec<Message> {
         runtime().block_on(async {
@@ -104,7 +51,7 @@ impl Stack {
             loop {
                 let output = sqs
                     .receive_message()
-                    .queue_url(&self.queue_urls[&queue])
+                    .queue_url(self.queue_url(queue))
                     .max_number_of_messages(10)
                     .wait_time_seconds(1)
                     .send()
@@ -117,7 +64,7 @@ impl Stack {
                 for message in received {
                     messages.push(decode(message.body().unwrap()).unwrap());
                     sqs.delete_message()
-                        .queue_url(&self.queue_urls[&queue])
+                        .queue_url(self.queue_url(queue))
                         .receipt_handle(message.receipt_handle().unwrap())
                         .send()
                         .await
@@ -152,72 +99,10 @@ impl Stack {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// drsctl with the test credentials and nothing else from this machine's AWS setup.
+/// drsctl with the test credentials (`secret` as the secret key) and nothing else from this
+/// machine's AWS setup.
 fn drsctl_with(args: &[&str], secret: &str) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .args(args)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("DRSCTL_API_URL")
-        .env_remove("PLANS_TABLE")
-        .env_remove("EXECUTIONS_TABLE")
-        .env_remove("START_QUEUE_URL")
-        .env_remove("ADVANCE_QUEUE_URL")
-        .env("AWS_CONFIG_FILE", "/nonexistent/drsctl-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/drsctl-test/credentials",
-        )
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("USER", "tester")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// drsctl in direct mode on `stack` (in moto).
-fn direct(stack: &Stack, args: &[&str]) -> Run {
-    let endpoint = moto().endpoint_url();
-    let mut all = args.to_vec();
-    all.extend_from_slice(&[
-        "--prefix",
-        &stack.prefix,
-        "--region",
-        REGION,
-        "--endpoint-url",
-        &endpoint,
-    ]);
-    drsctl_with(&all, SECRET)
-}
-
-fn example(name: &str) -> String {
-    format!("{}/../../examples/plans/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn example_plan(name: &str) -> plan::Plan {
-    plan::parse(&std::fs::read_to_string(example(name)).unwrap()).unwrap()
-}
-
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    // Under target/tmp (cargo's scratch space for integration tests), not the system's /tmp.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("drsctl-api-test-{}", unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    run(drsctl_with_aws(secret).args(args))
 }
 
 const TWO_WAVES: &str = "\
@@ -235,26 +120,19 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     let stack = stack("direct");
     let billing = example("billing.yaml");
 
-    let created = direct(&stack, &["plan", "apply", &billing]);
-    assert_eq!(created.code, 0, "{}", created.stderr);
-    assert!(
-        created
-            .stdout
-            .starts_with("billing: created (3 waves), stored by drsctl:tester at "),
-        "{}",
-        created.stdout
-    );
-    let replaced = direct(&stack, &["plan", "apply", &billing]);
-    assert_eq!(replaced.code, 0, "{}", replaced.stderr);
-    assert!(
-        replaced.stdout.starts_with("billing: replaced"),
-        "{}",
-        replaced.stdout
-    );
-    let minimal = direct(&stack, &["plan", "apply", &example("minimal.yaml")]);
+    // `plan apply FILE` of the billing plan, stored as `verb` says.
+    let apply_billing = |file: &str, verb: &str| {
+        let run = stack.drsctl(&["plan", "apply", file]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let expected = format!("billing: {verb} (3 waves), stored by drsctl:tester at ");
+        assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+    };
+    apply_billing(&billing, "created");
+    apply_billing(&billing, "replaced");
+    let minimal = stack.drsctl(&["plan", "apply", &example("minimal.yaml")]);
     assert_eq!(minimal.code, 0, "{}", minimal.stderr);
 
-    let list = direct(&stack, &["plan", "list"]);
+    let list = stack.drsctl(&["plan", "list"]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     let lines: Vec<Vec<&str>> = list
         .stdout
@@ -272,10 +150,10 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     assert_eq!(billing_line[3], "drsctl:tester");
 
     // What `plan get` prints is the stored plan, in a form `plan apply` takes back.
-    let yaml = direct(&stack, &["plan", "get", "billing"]);
+    let yaml = stack.drsctl(&["plan", "get", "billing"]);
     assert_eq!(yaml.code, 0, "{}", yaml.stderr);
     assert!(
-        yaml.stdout.starts_with("name: billing\n"),
+        yaml.stdout.starts_with("---\nname: billing\n"),
         "{}",
         yaml.stdout
     );
@@ -283,13 +161,16 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         plan::parse(&yaml.stdout).unwrap(),
         example_plan("billing.yaml")
     );
-    let json = direct(&stack, &["plan", "get", "billing", "--output", "json"]);
+    let scratch = Scratch::new("direct");
+    let got = scratch.write("billing.yaml", &yaml.stdout);
+    apply_billing(&got, "replaced");
+    let json = stack.drsctl(&["plan", "get", "billing", "--output", "json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
     let json_plan: plan::Plan = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json_plan, example_plan("billing.yaml"));
 
     // start: the request lands in the start queue, under the ID printed.
-    let started = direct(&stack, &["start", "billing", "--mode", "drill"]);
+    let started = stack.drsctl(&["start", "billing", "--mode", "drill"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let execution_id = started.stdout.lines().next().unwrap().to_owned();
     assert!(
@@ -325,7 +206,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     for extra in [&[][..], &["--confirm", "yes"][..]] {
         let mut args = vec!["start", "billing", "--mode", "recovery"];
         args.extend_from_slice(extra);
-        let refused = direct(&stack, &args);
+        let refused = stack.drsctl(&args);
         assert_eq!(refused.code, 2, "{}", refused.stderr);
         assert!(
             refused.stderr.contains("--confirm RECOVERY"),
@@ -334,19 +215,16 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         );
         assert!(refused.stdout.is_empty());
     }
-    let recovery = direct(
-        &stack,
-        &[
-            "start",
-            "billing",
-            "--mode",
-            "recovery",
-            "--confirm",
-            "RECOVERY",
-            "--output",
-            "json",
-        ],
-    );
+    let recovery = stack.drsctl(&[
+        "start",
+        "billing",
+        "--mode",
+        "recovery",
+        "--confirm",
+        "RECOVERY",
+        "--output",
+        "json",
+    ]);
     assert_eq!(recovery.code, 0, "{}", recovery.stderr);
     let answer: Value = serde_json::from_str(&recovery.stdout).unwrap();
     assert_eq!(answer["mode"], "recovery");
@@ -361,7 +239,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         Message::StartExecution { mode: Mode::Recovery, confirm: Some(c), .. } if c == "RECOVERY"
     ));
 
-    let missing_plan = direct(&stack, &["start", "payroll", "--mode", "drill"]);
+    let missing_plan = stack.drsctl(&["start", "payroll", "--mode", "drill"]);
     assert_eq!(missing_plan.code, 1, "{}", missing_plan.stderr);
     assert!(
         missing_plan.stderr.contains("not_found"),
@@ -376,7 +254,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
 
     // status, executions, cancel and approve on an execution the starter would have stored.
     let stored = stack.store_execution(TWO_WAVES);
-    let status = direct(&stack, &["status", &stored]);
+    let status = stack.drsctl(&["status", &stored]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(
         status.stdout.contains(&format!("execution  {stored}\n")),
@@ -399,13 +277,13 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     assert_eq!(wave_lines.len(), 2, "{}", status.stdout);
     assert_eq!(wave_lines[0][..3], ["0", "database", "RUNNING"]);
     assert_eq!(wave_lines[1][..3], ["1", "app", "PENDING"]);
-    let status_json = direct(&stack, &["status", &stored, "--output", "json"]);
+    let status_json = stack.drsctl(&["status", &stored, "--output", "json"]);
     assert_eq!(status_json.code, 0, "{}", status_json.stderr);
     let detail: Value = serde_json::from_str(&status_json.stdout).unwrap();
     assert_eq!(detail["execution_id"], stored.as_str());
     assert_eq!(detail["waves"][1]["name"], "app");
 
-    let executions = direct(&stack, &["executions", "billing"]);
+    let executions = stack.drsctl(&["executions", "billing"]);
     assert_eq!(executions.code, 0, "{}", executions.stderr);
     assert!(
         executions.stdout.starts_with("EXECUTION"),
@@ -421,7 +299,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         executions.stdout
     );
 
-    let not_waiting = direct(&stack, &["approve", &stored, "--wave", "1"]);
+    let not_waiting = stack.drsctl(&["approve", &stored, "--wave", "1"]);
     assert_eq!(not_waiting.code, 1, "{}", not_waiting.stderr);
     assert!(
         not_waiting.stderr.contains("(conflict, HTTP 409)"),
@@ -434,7 +312,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         "{ name: database, groups: [db] }",
         "{ name: database, groups: [db], pause_before: true }",
     ));
-    let waiting = direct(&stack, &["status", &paused]);
+    let waiting = stack.drsctl(&["status", &paused]);
     assert!(
         waiting.stdout.ends_with(&format!(
             "wave 0 awaits approval: drsctl approve {paused} --wave 0\n"
@@ -442,7 +320,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         "{}",
         waiting.stdout
     );
-    let approved = direct(&stack, &["approve", &paused, "--wave", "0"]);
+    let approved = stack.drsctl(&["approve", &paused, "--wave", "0"]);
     assert_eq!(approved.code, 0, "{}", approved.stderr);
     assert_eq!(
         approved.stdout,
@@ -457,10 +335,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         }]
     );
 
-    let cancelled = direct(
-        &stack,
-        &["cancel", &stored, "--reason", "drill window over"],
-    );
+    let cancelled = stack.drsctl(&["cancel", &stored, "--reason", "drill window over"]);
     assert_eq!(cancelled.code, 0, "{}", cancelled.stderr);
     assert!(
         cancelled.stdout.contains("CANCEL_REQUESTED"),
@@ -476,7 +351,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
             reason: "drill window over".to_owned(),
         }]
     );
-    let unknown = direct(&stack, &["status", "exec-nope"]);
+    let unknown = stack.drsctl(&["status", "exec-nope"]);
     assert_eq!(unknown.code, 1);
     assert!(
         unknown.stderr.contains("(not_found, HTTP 404)"),
@@ -484,10 +359,10 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         unknown.stderr
     );
 
-    let deleted = direct(&stack, &["plan", "delete", "billing"]);
+    let deleted = stack.drsctl(&["plan", "delete", "billing"]);
     assert_eq!(deleted.code, 0, "{}", deleted.stderr);
     assert_eq!(deleted.stdout, "deleted plan billing\n");
-    let gone = direct(&stack, &["plan", "get", "billing"]);
+    let gone = stack.drsctl(&["plan", "get", "billing"]);
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("not_found"), "{}", gone.stderr);
 }
@@ -495,12 +370,12 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
 #[test]
 fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execution() {
     let stack = stack("retry");
-    let applied = direct(&stack, &["plan", "apply", &example("billing.yaml")]);
+    let applied = stack.drsctl(&["plan", "apply", &example("billing.yaml")]);
     assert_eq!(applied.code, 0, "{}", applied.stderr);
 
     // Without --execution-id: an ID chosen by drsctl, told before the request goes out, and
     // the one sent.
-    let started = direct(&stack, &["start", "billing", "--mode", "drill"]);
+    let started = stack.drsctl(&["start", "billing", "--mode", "drill"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let chosen = started.stdout.lines().next().unwrap().to_owned();
     assert!(chosen.starts_with("exec-drsctl-"), "{}", started.stdout);
@@ -519,17 +394,15 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 
     // A retry with that ID before the starter took the request: the same ID again (the
     // starter treats it as a redelivery).
-    let retried = direct(
-        &stack,
-        &[
-            "start",
-            "billing",
-            "--mode",
-            "drill",
-            "--execution-id",
-            &chosen,
-        ],
-    );
+    let retry = [
+        "start",
+        "billing",
+        "--mode",
+        "drill",
+        "--execution-id",
+        &chosen,
+    ];
+    let retried = stack.drsctl(&retry);
     assert_eq!(retried.code, 0, "{}", retried.stderr);
     assert_eq!(retried.stdout.lines().next(), Some(chosen.as_str()));
     let sent = stack.drain(QueueName::Start);
@@ -540,17 +413,7 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 
     // Once the execution exists, a retry sends nothing and answers its status.
     stack.store_execution_as(&chosen, TWO_WAVES);
-    let late = direct(
-        &stack,
-        &[
-            "start",
-            "billing",
-            "--mode",
-            "drill",
-            "--execution-id",
-            &chosen,
-        ],
-    );
+    let late = stack.drsctl(&retry);
     assert_eq!(late.code, 0, "{}", late.stderr);
     assert!(
         late.stdout
@@ -562,7 +425,7 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 
     // A listing cut short by --limit says so.
     stack.store_execution(TWO_WAVES);
-    let cut = direct(&stack, &["executions", "billing", "--limit", "1"]);
+    let cut = stack.drsctl(&["executions", "billing", "--limit", "1"]);
     assert_eq!(cut.code, 0, "{}", cut.stderr);
     assert_eq!(cut.stdout.lines().count(), 2, "{}", cut.stdout);
     assert!(
@@ -570,21 +433,18 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
         "{}",
         cut.stderr
     );
-    let all = direct(&stack, &["executions", "billing", "--limit", "2"]);
+    let all = stack.drsctl(&["executions", "billing", "--limit", "2"]);
     assert_eq!(all.stdout.lines().count(), 3, "{}", all.stdout);
     assert!(!all.stderr.contains("not shown"), "{}", all.stderr);
 
-    let bad = direct(
-        &stack,
-        &[
-            "start",
-            "billing",
-            "--mode",
-            "drill",
-            "--execution-id",
-            "..",
-        ],
-    );
+    let bad = stack.drsctl(&[
+        "start",
+        "billing",
+        "--mode",
+        "drill",
+        "--execution-id",
+        "..",
+    ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("execution_id"), "{}", bad.stderr);
 }
@@ -592,7 +452,8 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 #[test]
 fn an_invalid_plan_is_refused_with_the_same_problems_plan_validate_prints() {
     let stack = stack("invalid");
-    let file = temp_file(
+    let scratch = Scratch::new("invalid");
+    let file = scratch.write(
         "broken.yaml",
         "name: broken\n\
          protection_groups:\n  \
@@ -601,13 +462,13 @@ fn an_invalid_plan_is_refused_with_the_same_problems_plan_validate_prints() {
            - { name: database, groups: [db, nope] }\n  \
            - { name: database, groups: [] }\n",
     );
-    let file = file.to_str().unwrap();
+    let file = file.as_str();
     let validate = drsctl_with(&["plan", "validate", file], SECRET);
     assert_eq!(validate.code, 2, "{}", validate.stderr);
     let problems: Vec<&str> = validate.stderr.lines().collect();
     assert!(problems.len() >= 2, "{}", validate.stderr);
 
-    let applied = direct(&stack, &["plan", "apply", file]);
+    let applied = stack.drsctl(&["plan", "apply", file]);
     assert_eq!(applied.code, 2, "{}", applied.stderr);
     assert!(
         applied.stderr.contains("(invalid_plan, HTTP 400)"),
@@ -622,7 +483,7 @@ fn an_invalid_plan_is_refused_with_the_same_problems_plan_validate_prints() {
         );
     }
     assert!(applied.stdout.is_empty());
-    let list = direct(&stack, &["plan", "list"]);
+    let list = stack.drsctl(&["plan", "list"]);
     assert_eq!(
         list.stdout.lines().count(),
         1,
@@ -633,25 +494,19 @@ fn an_invalid_plan_is_refused_with_the_same_problems_plan_validate_prints() {
 
 #[test]
 fn direct_mode_names_what_it_cannot_find() {
-    let stack = Stack {
-        prefix: format!("missing-{}", unique()),
-        resources: Resources::with_prefix("unused"),
-        queue_urls: HashMap::new(),
-    };
-    let run = direct(&stack, &["plan", "list"]);
+    let prefix = format!("missing-{}", unique());
+    let run = drsctl_at(&prefix, &moto().endpoint_url(), &["plan", "list"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains(&format!(
-            "the start queue `{}-start` does not exist",
-            stack.prefix
-        )),
+        run.stderr
+            .contains(&format!("the start queue `{prefix}-start` does not exist")),
         "{}",
         run.stderr
     );
     assert!(run.stderr.contains("START_QUEUE_URL"), "{}", run.stderr);
 
     // With the queues given, the missing table is what the error names.
-    let real = self::stack("tables");
+    let real = stack("tables");
     let run = drsctl_with(
         &[
             "plan",
@@ -661,9 +516,9 @@ fn direct_mode_names_what_it_cannot_find() {
             "--endpoint-url",
             &moto().endpoint_url(),
             "--start-queue-url",
-            &real.queue_urls[&QueueName::Start],
+            real.queue_url(QueueName::Start),
             "--advance-queue-url",
-            &real.queue_urls[&QueueName::Advance],
+            real.queue_url(QueueName::Advance),
             "--plans-table",
             "no-such-plans-table",
         ],
@@ -940,12 +795,9 @@ fn api_mode_signs_every_request_and_shares_the_router() {
     assert_eq!(executions.code, 0, "{}", executions.stderr);
     assert!(executions.stdout.contains(&stored), "{}", executions.stdout);
 
-    let invalid = temp_file("bad.yaml", "name: bad\nwaves: 3\n");
-    let refused = via_api(
-        &server,
-        &["plan", "apply", invalid.to_str().unwrap()],
-        SECRET,
-    );
+    let scratch = Scratch::new("http");
+    let invalid = scratch.write("bad.yaml", "name: bad\nwaves: 3\n");
+    let refused = via_api(&server, &["plan", "apply", &invalid], SECRET);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
         refused.stderr.contains("(invalid_plan, HTTP 400)"),
@@ -953,9 +805,7 @@ fn api_mode_signs_every_request_and_shares_the_router() {
         refused.stderr
     );
     assert!(
-        refused
-            .stderr
-            .contains(&format!("{}:2:", invalid.display())),
+        refused.stderr.contains(&format!("{invalid}:2:")),
         "{}",
         refused.stderr
     );

@@ -2,69 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh directory for one test's files, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("drsctl-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> String {
-    let path = dir.join(name);
-    fs::write(&path, content).unwrap();
-    path.to_str().unwrap().to_owned()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn drsctl(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .args(args)
-        .current_dir(repository())
-        .output()
-        .unwrap();
-    finish(output)
-}
-
-fn finish(output: Output) -> Run {
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use support::{Scratch, drsctl, drsctl_command, repository, run_with_input};
 
 const VALID: &str = "name: p\nprotection_groups: {db: {servers: [s-1234567890abcdef0]}}\nwaves: [{name: w, groups: [db]}]\n";
 const VALID_SUMMARY: &str = "ok — plan \"p\": 1 wave, 1 group (1 by ID), 1 server ID, 0 targets";
@@ -91,12 +33,10 @@ fn the_examples_are_valid() {
 #[test]
 fn every_error_is_printed_with_file_line_and_column_and_exit_is_2() {
     let dir = Scratch::new("invalid");
-    let broken = write(
-        &dir,
-        "broken.yaml",
+    let broken = dir.write("broken.yaml",
         "name: Billing\nprotection_groups:\n  db: {servers: [s-123]}\nwaves:\n  - name: w\n    groups: [db, web]\n",
     );
-    let valid = write(&dir, "valid.yaml", VALID);
+    let valid = dir.write("valid.yaml", VALID);
     let run = drsctl(&["plan", "validate", &broken, &valid]);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
@@ -120,14 +60,11 @@ fn every_error_is_printed_with_file_line_and_column_and_exit_is_2() {
 #[test]
 fn json_errors_have_json_positions() {
     let dir = Scratch::new("json");
-    let syntax = write(
-        &dir,
+    let syntax = dir.write(
         "syntax.json",
         "{\n  \"name\": \"p\",\n  \"waves\": [1, 2,]\n}\n",
     );
-    let rules = write(
-        &dir,
-        "rules.json",
+    let rules = dir.write("rules.json",
         "{\"name\": \"p\", \"protection_groups\": {\"db\": {\"servers\": [\"s-1234567890abcdef0\"]}},\n \"waves\": [{\"name\": \"w\", \"groups\": [\"dbs\"]}]}\n",
     );
     let run = drsctl(&["plan", "validate", &syntax, &rules]);
@@ -146,13 +83,11 @@ fn json_errors_have_json_positions() {
 #[test]
 fn the_content_decides_not_the_extension() {
     let dir = Scratch::new("extension");
-    let yaml_named_json = write(&dir, "plan.json", VALID);
-    let json_named_txt = write(
-        &dir,
-        "plan.txt",
+    let yaml_named_json = dir.write("plan.json", VALID);
+    let json_named_txt = dir.write("plan.txt",
         r#"{"name": "p", "protection_groups": {"db": {"servers": ["s-1234567890abcdef0"]}}, "waves": [{"name": "w", "groups": ["db"]}]}"#,
     );
-    let no_extension = write(&dir, "plan", VALID);
+    let no_extension = dir.write("plan", VALID);
     let run = drsctl(&[
         "plan",
         "validate",
@@ -173,7 +108,7 @@ fn the_content_decides_not_the_extension() {
 #[test]
 fn missing_files_and_directories_are_io_errors_and_win_over_invalid_plans() {
     let dir = Scratch::new("io");
-    let invalid = write(&dir, "invalid.yaml", "name: p\n");
+    let invalid = dir.write("invalid.yaml", "name: p\n");
     let missing = dir.join("missing.yaml").to_str().unwrap().to_owned();
     let directory = dir.to_str().unwrap().to_owned();
 
@@ -204,10 +139,10 @@ fn missing_files_and_directories_are_io_errors_and_win_over_invalid_plans() {
 #[test]
 fn files_that_cannot_be_plans_are_named_as_such() {
     let dir = Scratch::new("content");
-    let empty = write(&dir, "empty.yaml", "");
-    let comments = write(&dir, "comments.yaml", "# to do\n");
-    let binary = write(&dir, "binary.yaml", b"name: p\n\x00\x01\x02");
-    let latin1 = write(&dir, "latin1.yaml", b"name: p\ndescription: caf\xe9\n");
+    let empty = dir.write("empty.yaml", "");
+    let comments = dir.write("comments.yaml", "# to do\n");
+    let binary = dir.write("binary.yaml", b"name: p\n\x00\x01\x02");
+    let latin1 = dir.write("latin1.yaml", b"name: p\ndescription: caf\xe9\n");
     let run = drsctl(&["plan", "validate", &empty, &comments, &binary, &latin1]);
     assert_eq!(
         run.stderr.lines().collect::<Vec<_>>(),
@@ -259,20 +194,10 @@ fn huge_files_are_refused_by_their_size_without_being_read() {
 
 #[test]
 fn a_dash_reads_standard_input() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .args(["plan", "validate", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(VALID.as_bytes())
-        .unwrap();
-    let run = finish(child.wait_with_output().unwrap());
+    let run = run_with_input(
+        drsctl_command().args(["plan", "validate", "-"]),
+        VALID.as_bytes(),
+    );
     assert_eq!(run.stdout, format!("<stdin>: {VALID_SUMMARY}\n"));
     assert_eq!(run.code, 0);
 }

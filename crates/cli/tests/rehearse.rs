@@ -3,35 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fs;
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
 use serde_json::Value;
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn drsctl(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .args(args)
-        .current_dir(repository())
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use support::{Run, Scratch, drsctl};
 
 fn rehearse_json(scenario: &str) -> (Run, Value) {
     let run = drsctl(&[
@@ -42,12 +17,7 @@ fn rehearse_json(scenario: &str) -> (Run, Value) {
         scenario,
         "--json",
     ]);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-            run.stdout, run.stderr
-        )
-    });
+    let report = run.json();
     (run, report)
 }
 
@@ -244,15 +214,12 @@ fn never_approving_ends_paused_with_exit_1() {
 
 #[test]
 fn bad_input_exits_2_with_located_errors_before_starting_anything() {
-    let dir = std::env::temp_dir().join(format!("drsctl-rehearse-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let plan = dir.join("bad-plan.yaml");
-    fs::write(
-        &plan,
+    let dir = Scratch::new("rehearse");
+    let plan = dir.write(
+        "bad-plan.yaml",
         "name: Billing\nprotection_groups: {}\nwaves:\n  - name: db\n    groups: [nothing]\n",
-    )
-    .unwrap();
-    let plan = plan.to_str().unwrap();
+    );
+    let plan = plan.as_str();
     let run = drsctl(&[
         "rehearse",
         "--plan",
@@ -270,9 +237,8 @@ fn bad_input_exits_2_with_located_errors_before_starting_anything() {
     assert!(run.stderr.contains(&format!("{plan}:5:")), "{}", run.stderr);
     assert!(!run.stderr.contains("starting moto"), "{}", run.stderr);
 
-    let scenario = dir.join("bad-scenario.yaml");
-    fs::write(&scenario, "clock: { time_scale: fast }\n").unwrap();
-    let scenario = scenario.to_str().unwrap();
+    let scenario = dir.write("bad-scenario.yaml", "clock: { time_scale: fast }\n");
+    let scenario = scenario.as_str();
     let run = drsctl(&[
         "rehearse",
         "--plan",
@@ -303,5 +269,4 @@ fn bad_input_exits_2_with_located_errors_before_starting_anything() {
         "{}",
         run.stderr
     );
-    let _ = fs::remove_dir_all(&dir);
 }

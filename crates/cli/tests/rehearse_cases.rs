@@ -5,43 +5,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
 use serde_json::Value;
 
 /// A rehearsal that runs longer than this (real seconds) fails: a hang ends fast.
 const TIMEOUT_SECONDS: &str = "90";
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// `drsctl rehearse --plan tests/fixtures/plans/PLAN --scenario tests/fixtures/scenarios/SCENARIO
 /// --json`: its exit code and its report.
 fn rehearse(plan: &str, scenario: &str) -> (i32, Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .args([
-            "rehearse",
-            "--plan",
-            &format!("tests/fixtures/plans/{plan}"),
-            "--scenario",
-            &format!("tests/fixtures/scenarios/{scenario}"),
-            "--timeout",
-            TIMEOUT_SECONDS,
-            "--json",
-        ])
-        .current_dir(repository())
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("{plan} + {scenario}: stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
-    });
-    let code = output.status.code().unwrap_or(-1);
-    (code, report)
+    let run = support::drsctl(&[
+        "rehearse",
+        "--plan",
+        &format!("tests/fixtures/plans/{plan}"),
+        "--scenario",
+        &format!("tests/fixtures/scenarios/{scenario}"),
+        "--timeout",
+        TIMEOUT_SECONDS,
+        "--json",
+    ]);
+    (run.code, run.json())
 }
 
 fn wave_statuses(report: &Value) -> Vec<&str> {

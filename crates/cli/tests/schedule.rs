@@ -2,108 +2,32 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
-use std::sync::OnceLock;
+mod support;
 
 use aws_adapters::scheduler::Schedules;
-use aws_adapters::{AwsConfig, AwsSettings, MotoServer, Resources, StaticCredentials, create_all};
 use engine::Mode;
 use pipeline::message::{Message, PlanSource, QueueName, decode};
+use support::{Run, Stack, config, drsctl_at, moto, runtime, unique};
 
-const REGION: &str = "us-east-1";
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/drs-orchestrator/scheduler";
 /// Nothing listens here: a command that reaches it fails with exit status 1, not 2.
 const NOWHERE: &str = "http://127.0.0.1:9";
 
-fn moto() -> &'static MotoServer {
-    static MOTO: OnceLock<MotoServer> = OnceLock::new();
-    MOTO.get_or_init(|| MotoServer::start().unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn config() -> AwsConfig {
-    AwsSettings {
-        region: Some(REGION.to_owned()),
-        endpoint_url: Some(moto().endpoint_url()),
-        drs_endpoint_url: None,
-        credentials: Some(StaticCredentials::local()),
-    }
-    .load()
-    .await
-    .unwrap()
-}
-
-/// A stack of its own (queues, tables, topic and the schedule group) under a fresh prefix.
-struct Stack {
-    prefix: String,
-    start_queue_arn: String,
-}
-
+/// A stack of its own (queues, tables, topic and the schedule group).
 fn stack(test: &str) -> Stack {
-    let prefix = format!("cli-{test}-{}", uuid_like());
+    let stack = Stack::create("cli", test);
     runtime().block_on(async {
-        let config = config().await;
-        let created = create_all(&config, &Resources::with_prefix(&prefix))
-            .await
-            .unwrap();
-        Schedules::new(&config, &prefix)
+        Schedules::new(&config().await, &stack.prefix)
             .ensure_group()
             .await
             .unwrap();
-        Stack {
-            start_queue_arn: created.queue_arns[&QueueName::Start].clone(),
-            prefix,
-        }
-    })
+    });
+    stack
 }
 
-/// A process-unique suffix without another dependency.
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{:05}{:03}",
-        std::process::id() % 100_000,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// `drsctl schedule ARGS` on the stack under `prefix` behind `endpoint`.
 fn drsctl(endpoint: &str, prefix: &str, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_drsctl"))
-        .arg("schedule")
-        .args(args)
-        .args([
-            "--prefix",
-            prefix,
-            "--region",
-            REGION,
-            "--endpoint-url",
-            endpoint,
-        ])
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_ACCESS_KEY_ID", StaticCredentials::LOCAL_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", "local-test-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    drsctl_at(prefix, endpoint, &[&["schedule"], args].concat())
 }
 
 fn at_moto(stack: &Stack, args: &[&str]) -> Run {
@@ -234,7 +158,7 @@ fn cron_rate_and_at_schedules_are_created_listed_and_deleted() {
 
     // What the schedule will send is the start queue's own message, for the right queue.
     let (message, target) = stored_request(&stack, "payroll-cutover");
-    assert_eq!(target.arn, stack.start_queue_arn);
+    assert_eq!(target.arn, stack.created.queue_arns[&QueueName::Start]);
     assert_eq!(target.role_arn, ROLE_ARN);
     let Message::StartExecution {
         plan,
@@ -381,20 +305,19 @@ fn bad_input_exits_2_before_any_aws_call() {
 
 #[test]
 fn a_wrong_prefix_names_the_missing_group() {
-    let stack = Stack {
-        prefix: format!("missing-{}", uuid_like()),
-        start_queue_arn: String::new(),
-    };
-    let run = at_moto(&stack, &["list"]);
+    let prefix = format!("missing-{}", unique());
+    let endpoint = moto().endpoint_url();
+    let run = drsctl(&endpoint, &prefix, &["list"]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains(&format!("schedule group `{}` not found", stack.prefix)),
+            .contains(&format!("schedule group `{prefix}` not found")),
         "{}",
         run.stderr
     );
-    let create = at_moto(
-        &stack,
+    let create = drsctl(
+        &endpoint,
+        &prefix,
         &[
             "create",
             "billing",

@@ -3,6 +3,7 @@
 //!
 //! The YAML format is read by [`parse`]; this module holds the resolved, validated values.
 
+mod load;
 pub mod parse;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! When the checker looks at a wave next.
 //!
-//! Each started wave attempt has one check chain ([`crate::timer::Timer`]); the first wave's
+//! Each started wave attempt has one check chain (a `timer::Timer`); the first wave's
 //! chain, at attempt 0, is also the heartbeat of the execution's resolution
 //! ([`crate::selection`]). While the wave has no jobs to watch (pre-actions) the chain only
 //! guards the deadline; while it
@@ -12,6 +12,79 @@
 use jiff::Timestamp;
 
 use crate::delay::DelaySeconds;
+use crate::execution::Execution;
+use crate::id::{Attempt, JobId, Token, WaveIndex};
+use crate::input::{JobSnapshot, Observation};
+
+/// What an arriving check message is, for the state it is decided against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arrival {
+    /// The live check of the wave in progress: describe these jobs (one `DescribeJobs` per
+    /// target), then decide the [`crate::Event::Check`] of [`Observation::described`].
+    Live {
+        /// The jobs to describe.
+        jobs: Vec<JobId>,
+    },
+    /// A stale copy (superseded, already consumed, or of a wave attempt that is over):
+    /// decided with no news, and costs no DRS call.
+    Stale,
+    /// Its token was handed out by a decision whose save is not visible yet (delayed
+    /// messages are sent before the save; or the save failed and will be retried).
+    /// Acknowledged as stale, it could leave the chain with no message: it must be
+    /// delivered again later.
+    AheadOfSave,
+}
+
+impl Execution {
+    /// What a check message of `wave`, `attempt` carrying `token` is for this state.
+    pub fn check_arrival(&self, wave: WaveIndex, attempt: Attempt, token: Token) -> Arrival {
+        if self.is_terminal() {
+            return Arrival::Stale;
+        }
+        let Some(state) = self.waves.get(wave) else {
+            return Arrival::Stale;
+        };
+        // The decision that issued the token may also have begun the attempt the message
+        // names (a wave starting and launching at once), hence the next attempt too.
+        let attempt_known = attempt == state.attempt || attempt == state.attempt.saturating_add(1);
+        if attempt_known && token.0 > state.check.issued {
+            return Arrival::AheadOfSave;
+        }
+        let live = self.current_wave == wave
+            && state.attempt == attempt
+            && state.check.pending.is_some_and(|p| p.token == token);
+        if live {
+            Arrival::Live {
+                jobs: state.jobs_to_observe(),
+            }
+        } else {
+            Arrival::Stale
+        }
+    }
+}
+
+impl Observation {
+    /// The observation a check message makes: what `DescribeJobs` answered for a live check
+    /// (`Some`), or no news (`None`: a stale check, which describes nothing).
+    ///
+    /// A failed `DescribeJobs` is no news too: the live check must survive it. Failing the
+    /// message would have SQS redeliver it a few times and then dead-letter it, and nothing
+    /// would watch the wave any more; decided with no news, it schedules the next check at
+    /// the plan's interval, and the wave's deadline bounds how long this can go on.
+    pub fn described<E>(
+        wave: WaveIndex,
+        attempt: Attempt,
+        token: Token,
+        described: Option<Result<Vec<JobSnapshot>, E>>,
+    ) -> Self {
+        Self {
+            wave,
+            attempt,
+            token,
+            jobs: described.and_then(Result::ok).unwrap_or_default(),
+        }
+    }
+}
 
 /// Delay of the check that launch events pull in once every server of a running job has
 /// reported: short, so the wave's end is seen at once, and not zero, so a burst of events

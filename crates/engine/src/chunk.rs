@@ -53,12 +53,39 @@ pub enum ChunkState {
     Abandoned,
 }
 
+impl ChunkState {
+    /// A short name for logs and tests (`queued`, `requested`, `backing off`, `started`,
+    /// `abandoned`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChunkState::Queued => "queued",
+            ChunkState::Requested { .. } => "requested",
+            ChunkState::BackingOff { .. } => "backing off",
+            ChunkState::Started { .. } => "started",
+            ChunkState::Abandoned => "abandoned",
+        }
+    }
+}
+
 impl Chunk {
     /// The job of this chunk, if one was recorded.
     pub fn job_id(&self) -> Option<&JobId> {
         match &self.state {
             ChunkState::Started { job_id } => Some(job_id),
             _ => None,
+        }
+    }
+}
+
+/// Gives up the chunks not started yet (queued, or backing off after a rejection): the wave
+/// failed, timed out or was cancelled before they could start.
+pub(crate) fn abandon_unstarted(chunks: &mut [Chunk]) {
+    for chunk in chunks {
+        if matches!(
+            chunk.state,
+            ChunkState::Queued | ChunkState::BackingOff { .. }
+        ) {
+            chunk.state = ChunkState::Abandoned;
         }
     }
 }

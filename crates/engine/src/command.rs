@@ -1,7 +1,9 @@
 //! Commands: what the engine asks the Lambdas to do after a decision.
 //!
-//! Every command is safe to carry out more than once: requests carry deterministic IDs, delayed
-//! messages carry tokens (see [`crate::timer`]).
+//! Every command is safe to carry out more than once: requests carry deterministic IDs, and
+//! the ends of an execution are recorded idempotently by execution ID. Commands are carried
+//! out after the save; the delayed messages and claim releases carried out before it are
+//! [`crate::BeforeSave`] effects.
 
 use std::collections::BTreeMap;
 
@@ -10,12 +12,11 @@ use plan::Action;
 use serde::{Deserialize, Serialize};
 
 use crate::action::ActionPhase;
-use crate::delay::DelaySeconds;
 use crate::drs::LaunchStatus;
 use crate::execution::{ExecutionStatus, Mode, SkippedServer, WaveFailure, WaveOutcome};
-use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
+use crate::id::{Attempt, JobId, ServerId, StartRequestId, WaveIndex};
 
-/// Something to do.
+/// Something to do after the save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Command {
@@ -27,28 +28,6 @@ pub enum Command {
     },
     /// Call `StartRecovery`; answer with `JobStarted` or `StartRejected`.
     StartRecovery(StartRecovery),
-    /// Send a check message after `delay`; it supersedes any earlier check of the wave.
-    ScheduleCheck {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// The token the message carries.
-        token: Token,
-        /// Its delay.
-        delay: DelaySeconds,
-    },
-    /// Send a start-retry message after `delay`.
-    ScheduleRetry {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-        /// The token the message carries.
-        token: Token,
-        /// Its delay.
-        delay: DelaySeconds,
-    },
     /// Send the advance message: the wave's launch ended.
     Advance {
         /// The wave.
@@ -74,6 +53,56 @@ pub enum Command {
     },
     /// Terminate the drill's recovery instances at `at`.
     ScheduleDrillCleanup(DrillCleanup),
+}
+
+/// The Lambda whose rights a command needs. Launching is the starter's alone (its role may
+/// call `StartRecovery`); actions and approvals are the advancer's. Any other command is
+/// carried out by whichever Lambda decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
+    /// Resolves servers and calls `StartRecovery`.
+    Starter,
+    /// Runs actions and asks for approvals.
+    Advancer,
+}
+
+/// Who must carry out a command, and the wave attempt to name when handing it over: the
+/// carrier is sent a `Resume` of that attempt and asks the engine again for what it waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Handover {
+    /// The Lambda.
+    pub carrier: Carrier,
+    /// The wave.
+    pub wave: WaveIndex,
+    /// Its attempt (0 while the servers are resolved, or the wave awaits its approval).
+    pub attempt: Attempt,
+}
+
+impl Command {
+    /// Who must carry out this command; `None` when any Lambda may (the one that decided
+    /// it does). The one place that says which Lambda does what.
+    pub fn handover(&self) -> Option<Handover> {
+        let (carrier, wave, attempt) = match self {
+            // The execution's servers are resolved before its first wave starts.
+            Command::ResolveServers { .. } => (Carrier::Starter, 0, 0),
+            Command::StartRecovery(start) => {
+                (Carrier::Starter, start.request.wave, start.request.attempt)
+            }
+            Command::RunAction(run) => (Carrier::Advancer, run.wave, run.attempt),
+            // A wave awaiting its approval has not started: attempt 0.
+            Command::RequestApproval { wave, .. } => (Carrier::Advancer, *wave, 0),
+            Command::Advance { .. }
+            | Command::Notify(_)
+            | Command::Finish { .. }
+            | Command::ScheduleDrillCleanup(_) => return None,
+        };
+        Some(Handover {
+            carrier,
+            wave,
+            attempt,
+        })
+    }
 }
 
 /// One `StartRecovery` call.

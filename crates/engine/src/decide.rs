@@ -1,7 +1,7 @@
 //! The entry points: [`start`] an execution, [`decide`] what an input means for it.
 //!
-//! A decision is a `Step`: the state, the clock reading it was given, and the commands
-//! gathered so far. The transitions live with their concept ([`crate::wave`],
+//! A decision in progress is a `Step`: the state, the clock reading it was given, and the
+//! effects gathered so far; it ends as a [`Decision`]. The transitions live with their concept ([`crate::wave`],
 //! [`crate::launch`], [`crate::observation`]); this module validates inputs, applies the
 //! rules every input shares (terminal executions, deadlines, duplicates) and dispatches.
 
@@ -11,19 +11,18 @@ use jiff::Timestamp;
 
 use crate::action::ActionPhase;
 use crate::admission::admit;
+use crate::claim;
 use crate::command::{Command, Notification};
+use crate::decision::{BeforeSave, Decision};
 use crate::error::EngineError;
 use crate::execution::{Execution, WaveState};
 use crate::id::{Attempt, WaveIndex};
 use crate::input::{Event, ExecutionRequest, Input};
 
-/// Starts a new execution: the state to save and the first commands.
+/// Starts a new execution: the state to create and its first effects.
 ///
 /// `Err` when the request cannot run (an unusable plan or limits).
-pub fn start(
-    request: ExecutionRequest,
-    now: Timestamp,
-) -> Result<(Execution, Vec<Command>), EngineError> {
+pub fn start(request: ExecutionRequest, now: Timestamp) -> Result<Decision, EngineError> {
     admit(&request)?;
     let mut step = Step::new(Execution::new(request, now), now);
     let notification = Notification::ExecutionStarted {
@@ -32,23 +31,20 @@ pub fn start(
     };
     step.notify(notification);
     step.begin_selection();
-    Ok(step.into_parts())
+    Ok(step.into_decision(None))
 }
 
-/// Decides what `input`, arriving at `now`, means for the execution: the new state and the
-/// commands to carry out once it is saved.
+/// Decides what `input`, arriving at `now`, means for the execution: the new state, and the
+/// effects to carry out before and after saving it.
 ///
 /// `Err` only for inputs that can never be valid for this execution (another execution's,
 /// a wave or chunk that does not exist, a conflicting request); the caller should not retry
 /// them. A duplicate or stale input returns the state unchanged; its only commands are the
 /// re-issue of requests still in flight (see the crate documentation), usually none.
-pub fn decide(
-    state: Execution,
-    input: Input,
-    now: Timestamp,
-) -> Result<(Execution, Vec<Command>), EngineError> {
+pub fn decide(state: Execution, input: Input, now: Timestamp) -> Result<Decision, EngineError> {
     check_consistency(&state)?;
     check_input(&state, &input)?;
+    let before = state.clone();
     let mut step = Step::new(state, now);
     if step.exec.is_terminal() {
         // Nothing changes a finished execution; a redelivered message may mean its end was
@@ -59,7 +55,7 @@ pub fn decide(
     } else {
         step.apply(input.event);
     }
-    Ok(step.into_parts())
+    Ok(step.into_decision(Some(&before)))
 }
 
 /// Whether an input was news or a duplicate / stale one.
@@ -76,7 +72,8 @@ pub(crate) enum Disposition {
 pub(crate) struct Step {
     pub(crate) exec: Execution,
     pub(crate) now: Timestamp,
-    pub(crate) commands: Vec<Command>,
+    before_save: Vec<BeforeSave>,
+    commands: Vec<Command>,
 }
 
 impl Step {
@@ -84,26 +81,40 @@ impl Step {
         Self {
             exec,
             now,
+            before_save: Vec::new(),
             commands: Vec::new(),
         }
     }
 
-    fn into_parts(self) -> (Execution, Vec<Command>) {
+    /// The decision, given the state it started from (`None` for a new execution): the
+    /// claims it finished are given back before the save.
+    fn into_decision(self, before: Option<&Execution>) -> Decision {
         // A check superseded by a later one in the same decision (a wave that starts and
         // launches at once arms its deadline check, then its launch check) is stale before it
         // is sent: leave it out.
         let mut later = BTreeSet::new();
-        let mut commands: Vec<Command> = self
-            .commands
+        let mut before_save: Vec<BeforeSave> = self
+            .before_save
             .into_iter()
             .rev()
-            .filter(|command| match command {
-                Command::ScheduleCheck { wave, attempt, .. } => later.insert((*wave, *attempt)),
+            .filter(|effect| match effect {
+                BeforeSave::Check(check) => later.insert((check.wave, check.attempt)),
                 _ => true,
             })
             .collect();
-        commands.reverse();
-        (self.exec, commands)
+        before_save.reverse();
+        if let Some(before) = before {
+            before_save.extend(
+                claim::released(before, &self.exec)
+                    .into_iter()
+                    .map(BeforeSave::ReleaseClaim),
+            );
+        }
+        Decision {
+            state: self.exec,
+            before_save,
+            after_save: self.commands,
+        }
     }
 
     fn apply(&mut self, event: Event) {
@@ -111,7 +122,7 @@ impl Step {
             // The truth a late observation carries still goes into the report, and may show
             // that the launch had in fact ended in time.
             match &event {
-                Event::JobsObserved(observation)
+                Event::Check(observation)
                     if self.is_current(observation.wave, observation.attempt) =>
                 {
                     self.record_jobs(&observation.jobs);
@@ -127,13 +138,13 @@ impl Step {
         }
         let may_be_redelivery = may_be_redelivery(&event);
         let disposition = match event {
-            Event::ExecutionRequested(_) => Disposition::Stale,
+            Event::ExecutionRequested { .. } => Disposition::Stale,
             Event::ServersResolved { waves } => self.servers_resolved(waves),
             Event::JobStarted { request, job_id } => self.job_started(&request, job_id, false),
             Event::StartRejected { request, rejection } => self.start_rejected(&request, rejection),
-            Event::JobsObserved(observation) => self.jobs_observed(observation),
+            Event::Check(observation) => self.check_due(observation),
             Event::LaunchResult(event) => self.launch_result(event),
-            Event::WaveAdvance { wave, attempt } => self.wave_advance(wave, attempt),
+            Event::Advance { wave, attempt } => self.advance(wave, attempt),
             Event::ActionFinished {
                 wave,
                 attempt,
@@ -146,13 +157,11 @@ impl Step {
                 self.cancel(by, reason);
                 Disposition::Applied
             }
-            // Reaching here means the deadline has not passed: the check was early or late.
-            Event::DeadlinePassed { .. } => Disposition::Stale,
-            Event::RetryDue {
+            Event::RetryStart {
                 wave,
                 attempt,
                 token,
-            } => self.retry_due(wave, attempt, token),
+            } => self.retry_start_due(wave, attempt, token),
             Event::Resume { wave, attempt } => {
                 if self.is_current(wave, attempt) {
                     self.reissue_in_flight();
@@ -182,8 +191,14 @@ impl Step {
         wave == self.exec.current_wave && attempt == self.wave().attempt
     }
 
+    /// An effect for after the save.
     pub(crate) fn push(&mut self, command: Command) {
         self.commands.push(command);
+    }
+
+    /// An effect for before the save.
+    pub(crate) fn before_save(&mut self, effect: BeforeSave) {
+        self.before_save.push(effect);
     }
 
     pub(crate) fn notify(&mut self, notification: Notification) {
@@ -197,13 +212,12 @@ impl Step {
 /// approval is covered by the wave's deadline checks: none of those is.
 fn may_be_redelivery(event: &Event) -> bool {
     match event {
-        Event::ExecutionRequested(_)
+        Event::ExecutionRequested { .. }
         | Event::ServersResolved { .. }
-        | Event::JobsObserved(_)
-        | Event::WaveAdvance { .. }
+        | Event::Check(_)
+        | Event::Advance { .. }
         | Event::ActionFinished { .. }
-        | Event::DeadlinePassed { .. }
-        | Event::RetryDue { .. }
+        | Event::RetryStart { .. }
         | Event::CancelRequested { .. } => true,
         Event::JobStarted { .. }
         | Event::StartRejected { .. }
@@ -240,16 +254,15 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
         return Err(mismatch(&input.execution_id));
     }
     match &input.event {
-        Event::ExecutionRequested(request) => {
-            if !state.was_requested_by(request) {
+        Event::ExecutionRequested { mode, plan } => {
+            if !state.is_same_request(*mode, plan) {
                 return Err(EngineError::ConflictingRequest {
                     execution: state.id.clone(),
                 });
             }
         }
         Event::ServersResolved { waves } => crate::selection::check_resolutions(state, waves)?,
-        Event::DeadlinePassed { wave, attempt } => check_attempt(state, *wave, *attempt, true)?,
-        Event::WaveAdvance { wave, attempt } | Event::RetryDue { wave, attempt, .. } => {
+        Event::Advance { wave, attempt } | Event::RetryStart { wave, attempt, .. } => {
             check_attempt(state, *wave, *attempt, false)?
         }
         Event::JobStarted { request, .. } | Event::StartRejected { request, .. } => {
@@ -268,7 +281,7 @@ fn check_input(state: &Execution, input: &Input) -> Result<(), EngineError> {
                 });
             }
         }
-        Event::JobsObserved(observation) => {
+        Event::Check(observation) => {
             check_attempt(state, observation.wave, observation.attempt, true)?;
         }
         Event::ActionFinished {
@@ -368,7 +381,7 @@ mod tests {
     }
 
     /// Wave 0 launches one server; wave 1 pauses for an approval first.
-    fn started() -> (Execution, Vec<Command>) {
+    fn started() -> Decision {
         let plan: plan::Plan = serde_json::from_str(
             r#"{
                 "name": "billing",
@@ -395,14 +408,14 @@ mod tests {
 
     fn resume(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Vec<Command> {
         let input = Input::new("exec-1", Event::Resume { wave, attempt });
-        let (after, commands) = decide(state.clone(), input, now()).unwrap();
-        assert_eq!(&after, state, "a resume never changes the state");
-        commands
+        let decision = decide(state.clone(), input, now()).unwrap();
+        assert_eq!(&decision.state, state, "a resume never changes the state");
+        decision.after_save
     }
 
     #[test]
     fn resume_reissues_what_the_named_wave_waits_on_and_nothing_once_it_is_past() {
-        let (state, _) = started();
+        let state = started().state;
         // Before anything starts, every wave's servers are being resolved.
         let commands = resume(&state, 0, 0);
         assert!(
@@ -426,7 +439,7 @@ mod tests {
                 })
                 .collect(),
         };
-        let (state, _) = decide(state, Input::new("exec-1", resolved), now()).unwrap();
+        let state = decide(state, Input::new("exec-1", resolved), now()).unwrap().state;
         let commands = resume(&state, 0, 1);
         assert!(
             matches!(commands.as_slice(), [Command::StartRecovery(s)] if s.reissue),
@@ -450,7 +463,7 @@ mod tests {
 
     #[test]
     fn resume_of_an_attempt_that_never_existed_is_an_error() {
-        let (state, _) = started();
+        let state = started().state;
         let input = Input::new(
             "exec-1",
             Event::Resume {

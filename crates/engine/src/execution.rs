@@ -14,27 +14,11 @@ use crate::backoff::Backoff;
 use crate::chunk::Chunk;
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::hint::Hints;
-use crate::id::{Attempt, ExecutionId, JobId, ServerId, WaveIndex};
-use crate::input::{ExecutionRequest, ResolvedTarget};
+use crate::id::{Attempt, ExecutionId, JobId, ServerId, Token, WaveIndex};
+use crate::input::{ExecutionRequest, PlanSource, ResolvedTarget};
 use crate::limits::Limits;
+pub use crate::mode::Mode;
 use crate::timer::Timer;
-
-/// Whether DRS launches drill instances (`isDrill=true`) or recovers for real.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// A drill: instances are launched beside production and may be cleaned up afterwards.
-    Drill,
-    /// A real recovery: instances are never cleaned up by the orchestrator.
-    Recovery,
-}
-
-impl Mode {
-    /// The `isDrill` flag of `StartRecovery`.
-    pub fn is_drill(self) -> bool {
-        self == Self::Drill
-    }
-}
 
 /// Where an execution stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -239,8 +223,6 @@ impl fmt::Display for WaveFailure {
 /// One wave of one execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveState {
-    /// The plan's name for it.
-    pub name: String,
     /// The step it is at.
     pub phase: WavePhase,
     /// 1 for its first run; 0 until it starts.
@@ -284,19 +266,19 @@ pub struct WaveState {
     pub skipped_servers: Vec<SkippedServer>,
     /// Its `StartRecovery` requests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub chunks: Vec<Chunk>,
+    pub(crate) chunks: Vec<Chunk>,
     /// Its DRS jobs, in the order they became known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<JobRecord>,
     /// The check chain.
     #[serde(default)]
-    pub check: Timer,
+    pub(crate) check: Timer,
     /// The start-retry chain.
     #[serde(default)]
-    pub retry: Timer,
+    pub(crate) retry: Timer,
     /// Growing delays of the start-retry chain.
     #[serde(default)]
-    pub backoff: Backoff,
+    pub(crate) backoff: Backoff,
     /// What DRS launch events reported (hints that time the checks, never the truth).
     #[serde(default)]
     pub hints: Hints,
@@ -385,9 +367,8 @@ pub struct JobRecord {
 
 impl WaveState {
     /// A wave not reached yet.
-    pub fn pending(name: impl Into<String>) -> Self {
+    pub fn pending() -> Self {
         Self {
-            name: name.into(),
             phase: WavePhase::Pending,
             attempt: 0,
             approval_requested_at: None,
@@ -409,6 +390,32 @@ impl WaveState {
             backoff: Backoff::default(),
             hints: Hints::default(),
         }
+    }
+
+    /// Its `StartRecovery` requests, in order.
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    /// The token of the live check message, if one is scheduled.
+    pub fn live_check(&self) -> Option<Token> {
+        self.check.pending.map(|p| p.token)
+    }
+
+    /// When the live check message is due, if one is scheduled.
+    pub fn check_due_at(&self) -> Option<Timestamp> {
+        self.check.due_at()
+    }
+
+    /// The last check token handed out (0 before the first): a check message carrying a
+    /// later one was sent by a decision whose save is not visible yet.
+    pub fn last_check_token(&self) -> Token {
+        Token(self.check.issued)
+    }
+
+    /// The token of the live start-retry message, if one is scheduled.
+    pub fn live_retry(&self) -> Option<Token> {
+        self.retry.pending.map(|p| p.token)
     }
 
     /// The server `id`, if it is in this wave.
@@ -454,7 +461,7 @@ impl Execution {
             .plan
             .waves
             .iter()
-            .map(|w| WaveState::pending(&w.name))
+            .map(|_| WaveState::pending())
             .collect();
         Self {
             id: request.execution_id,
@@ -469,6 +476,11 @@ impl Execution {
             current_wave: 0,
             waves,
         }
+    }
+
+    /// The plan's name for wave `wave` (empty for a wave the plan does not have).
+    pub fn wave_name(&self, wave: WaveIndex) -> &str {
+        self.plan.waves.get(wave).map_or("", |w| w.name.as_str())
     }
 
     /// Whether the execution is over.
@@ -491,11 +503,16 @@ impl Execution {
         self.waves.get(self.current_wave)
     }
 
-    /// Whether `request` asks for this very execution (a redelivered request).
-    pub fn was_requested_by(&self, request: &ExecutionRequest) -> bool {
-        self.id == request.execution_id
-            && self.plan == request.plan
-            && self.mode == request.mode
-            && self.limits == request.limits
+    /// Whether a request of this execution's ID for `plan` in `mode` asks for this very
+    /// execution (a redelivered message, a caller's retry) rather than reusing its ID for
+    /// another. A stored plan is named: edited since, it is still the same request (the
+    /// execution runs the snapshot it took); an inline plan is the whole plan. The
+    /// deployment's limits are not part of a request.
+    pub fn is_same_request(&self, mode: Mode, plan: &PlanSource) -> bool {
+        self.mode == mode
+            && match plan {
+                PlanSource::Stored { plan_name } => self.plan.name == *plan_name,
+                PlanSource::Inline { plan } => self.plan == *plan,
+            }
     }
 }

@@ -33,8 +33,15 @@ impl Input {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    /// The execution was requested (again: the first request goes to [`crate::start`]).
-    ExecutionRequested(ExecutionRequest),
+    /// The execution was requested again (a redelivery, a caller's retry: the first request
+    /// goes to [`crate::start`]). It must be the same request
+    /// ([`crate::Execution::is_same_request`]).
+    ExecutionRequested {
+        /// Drill or recovery.
+        mode: Mode,
+        /// The plan it names.
+        plan: PlanSource,
+    },
     /// Every wave's groups were resolved to source servers (the answer to
     /// [`crate::Command::ResolveServers`]).
     ServersResolved {
@@ -55,13 +62,14 @@ pub enum Event {
         /// Why.
         rejection: Rejection,
     },
-    /// A `DescribeJobs` snapshot of the wave's jobs.
-    JobsObserved(Observation),
+    /// A check message of the wave came due: with the `DescribeJobs` snapshot of its jobs
+    /// when it was the live check (see [`crate::check::Arrival`]).
+    Check(Observation),
     /// DRS announced that a server's launch ended (an EventBridge "Launch Result" event).
     /// Not trusted as truth: a hint that times the checks ([`crate::hint`]).
     LaunchResult(LaunchEvent),
-    /// The advancer's message: the wave's launch ended; move on.
-    WaveAdvance {
+    /// The advance message: the wave's launch ended; move on.
+    Advance {
         /// The wave.
         wave: WaveIndex,
         /// Its attempt.
@@ -94,15 +102,8 @@ pub enum Event {
         /// Why.
         reason: String,
     },
-    /// A check found the wave's deadline passed.
-    DeadlinePassed {
-        /// The wave.
-        wave: WaveIndex,
-        /// Its attempt.
-        attempt: Attempt,
-    },
-    /// A delayed start-retry message arrived.
-    RetryDue {
+    /// A delayed start-retry message came due.
+    RetryStart {
         /// The wave.
         wave: WaveIndex,
         /// Its attempt.
@@ -118,6 +119,22 @@ pub enum Event {
         wave: WaveIndex,
         /// Its attempt (0 for a wave still awaiting its approval).
         attempt: Attempt,
+    },
+}
+
+/// Where the plan of a new execution comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PlanSource {
+    /// A plan stored in the plans table, by name.
+    Stored {
+        /// The plan's name.
+        plan_name: String,
+    },
+    /// A plan given whole (validated before anything starts).
+    Inline {
+        /// The plan.
+        plan: Plan,
     },
 }
 
@@ -198,29 +215,18 @@ pub enum Rejection {
     },
 }
 
-/// A `DescribeJobs` snapshot of a wave's jobs, and what woke the checker to take it.
+/// A `DescribeJobs` snapshot of a wave's jobs, taken for one check message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observation {
     /// The wave.
     pub wave: WaveIndex,
     /// Its attempt.
     pub attempt: Attempt,
-    /// What woke the checker.
-    pub wake: Wake,
+    /// The token of the check message that asked for it (launch events do not describe the
+    /// jobs: they pull the live check in, see [`crate::hint`]).
+    pub token: Token,
     /// The jobs as DRS reports them (jobs not of this wave are ignored).
     pub jobs: Vec<JobSnapshot>,
-}
-
-/// What woke the checker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
-pub enum Wake {
-    /// A scheduled check message (launch events do not describe the jobs: they pull the
-    /// live check in, see [`crate::hint`]).
-    Check {
-        /// The token it carries.
-        token: Token,
-    },
 }
 
 /// One job as `DescribeJobs` reports it.

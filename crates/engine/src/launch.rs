@@ -14,6 +14,7 @@ use crate::backoff::Backoff;
 use crate::chunk::{self, Chunk, ChunkState};
 use crate::command::{Command, Notification, StartRecovery};
 use crate::decide::{Disposition, Step};
+use crate::decision::{BeforeSave, Delayed};
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::execution::{JobRecord, ServerState, SkippedServer, WaveFailure, WavePhase};
 use crate::id::{Attempt, JobId, ServerId, StartRequestId, Token, WaveIndex};
@@ -120,8 +121,8 @@ impl Step {
         state.servers = servers;
         state.chunks = chunks;
         state.skipped_servers = skipped.clone();
-        let name = state.name.clone();
         let nothing_left = state.chunks.is_empty();
+        let name = self.exec.wave_name(wave).to_owned();
         if !skipped.is_empty() {
             self.notify(Notification::ServersSkipped {
                 wave,
@@ -354,12 +355,12 @@ impl Step {
                     let delay = wave.backoff.next_delay(retry_after);
                     let token = wave.retry.arm(now, delay);
                     let (wave, attempt) = (self.exec.current_wave, self.wave().attempt);
-                    self.push(Command::ScheduleRetry {
+                    self.before_save(BeforeSave::RetryStart(Delayed {
                         wave,
                         attempt,
                         token,
                         delay,
-                    });
+                    }));
                 }
             }
         }
@@ -367,7 +368,7 @@ impl Step {
         Disposition::Applied
     }
 
-    pub(crate) fn retry_due(
+    pub(crate) fn retry_start_due(
         &mut self,
         wave: WaveIndex,
         attempt: Attempt,
@@ -394,14 +395,7 @@ impl Step {
         let wave = self.wave_mut();
         wave.failure.get_or_insert(failure);
         wave.retry.disarm();
-        for chunk in &mut wave.chunks {
-            if matches!(
-                chunk.state,
-                ChunkState::Queued | ChunkState::BackingOff { .. }
-            ) {
-                chunk.state = ChunkState::Abandoned;
-            }
-        }
+        chunk::abandon_unstarted(&mut wave.chunks);
     }
 
     /// Ends the launch once no chunk can change any more.

@@ -117,11 +117,14 @@
 
 pub mod action;
 pub mod admission;
+pub mod approval;
 pub mod backoff;
 pub mod check;
-pub mod chunk;
+mod chunk;
+pub mod claim;
 pub mod command;
 mod decide;
+pub mod decision;
 pub mod delay;
 pub mod drs;
 pub mod error;
@@ -131,30 +134,37 @@ pub mod id;
 pub mod input;
 pub mod launch;
 pub mod limits;
+pub mod mode;
 pub mod observation;
 pub mod report;
 pub mod selection;
-pub mod timer;
+mod timer;
 pub mod wave;
 
 pub use action::{ActionPhase, ActionResult, ActionRun};
+pub use approval::ApprovalRefused;
+pub use claim::{Claim, Claimed};
 pub use command::{
-    CleanupTarget, Command, DrillCleanup, Notification, RejectedWave, RunAction, StartRecovery,
+    Carrier, CleanupTarget, Command, Handover, DrillCleanup, Notification, RejectedWave, RunAction, StartRecovery,
     TargetSelection, WaveSelection,
 };
 pub use decide::{decide, start};
+pub use decision::{BeforeSave, ClaimRelease, Decision, Delayed};
 pub use delay::DelaySeconds;
 pub use drs::{JobStatus, LaunchStatus};
 pub use error::EngineError;
 pub use execution::{
-    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, Mode, ServerState,
+    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, ServerState,
     SkippedServer, WaveFailure, WaveOutcome, WavePhase, WaveState,
 };
 pub use hint::Hints;
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};
 pub use input::{
-    Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation, Rejection,
-    ResolutionOutcome, ResolvedTarget, ServerSnapshot, Wake, WaveResolution,
+    Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation, PlanSource,
+    Rejection,
+    ResolutionOutcome, ResolvedTarget, ServerSnapshot, WaveResolution,
 };
 pub use limits::Limits;
+pub use mode::{ConfirmationMissing, Mode, RECOVERY_CONFIRMATION};
+pub use selection::Resolution;
 pub use report::{ExecutionReport, ServerOutcome, ServerReport, Totals, WaveReport, WaveStatus};

@@ -5,30 +5,30 @@
 //! a server's first terminal status is kept (with `now` as the time it was first seen).
 
 use crate::check;
-use crate::command::{Command, Notification};
+use crate::command::Notification;
+use crate::decision::{BeforeSave, Delayed};
 use crate::decide::{Disposition, Step};
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::execution::{WaveFailure, WavePhase};
 use crate::id::{JobId, ServerId};
-use crate::input::{JobSnapshot, Observation, ServerSnapshot, Wake};
+use crate::input::{JobSnapshot, Observation, ServerSnapshot};
 
 impl Step {
-    pub(crate) fn jobs_observed(&mut self, observation: Observation) -> Disposition {
+    pub(crate) fn check_due(&mut self, observation: Observation) -> Disposition {
         let Observation {
             wave,
             attempt,
-            wake,
+            token,
             jobs,
         } = observation;
         if !self.is_current(wave, attempt) {
             return Disposition::Stale;
         }
         if self.exec.is_resolving() {
-            return self.selection_heartbeat(wake);
+            return self.selection_heartbeat(token);
         }
         let launching = self.wave().phase == WavePhase::Launching;
         let learned = launching && self.record_jobs(&jobs);
-        let Wake::Check { token } = wake;
         let woke_chain = self.wave_mut().check.consume(token);
         if woke_chain {
             if launching {
@@ -163,11 +163,11 @@ impl Step {
         let (wave, state) = (self.exec.current_wave, self.wave_mut());
         let token = state.check.arm(now, delay);
         let attempt = state.attempt;
-        self.push(Command::ScheduleCheck {
+        self.before_save(BeforeSave::Check(Delayed {
             wave,
             attempt,
             token,
             delay,
-        });
+        }));
     }
 }

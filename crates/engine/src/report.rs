@@ -257,7 +257,7 @@ fn wave_report(execution: &Execution, index: WaveIndex, wave: &WaveState) -> Wav
     );
     WaveReport {
         index,
-        name: wave.name.clone(),
+        name: execution.wave_name(index).to_owned(),
         status,
         attempt: wave.attempt,
         approved_by: wave.approval.as_ref().map(|a| a.by.clone()),

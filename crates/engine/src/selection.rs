@@ -25,8 +25,57 @@ use crate::command::{Command, Notification, TargetSelection, WaveSelection};
 use crate::decide::{Disposition, Step};
 use crate::error::EngineError;
 use crate::execution::{Execution, ExecutionStatus, WaveFailure, WaveOutcome, WavePhase};
-use crate::id::{ServerId, WaveIndex};
-use crate::input::{ResolutionOutcome, ResolvedTarget, Wake, WaveResolution};
+use crate::id::{ServerId, Token, WaveIndex};
+use crate::input::{ResolutionOutcome, ResolvedTarget, WaveResolution};
+
+/// What a resolution found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The servers selected (IDs that exist plus servers carrying a tag set), sorted.
+    Servers(Vec<ServerId>),
+    /// The selection cannot be satisfied (e.g. these server IDs do not exist in the target).
+    Failed(String),
+}
+
+impl Resolution {
+    /// What `selection` finds among a target's source servers (each ID with its tags): the
+    /// listed IDs, which must all exist, and every server carrying all the tags of one of the
+    /// tag sets. An empty tag set selects nothing (it would be the whole account).
+    pub fn select(
+        selection: &TargetSelection,
+        servers: &BTreeMap<ServerId, BTreeMap<String, String>>,
+    ) -> Self {
+        let missing: Vec<&str> = selection
+            .server_ids
+            .iter()
+            .filter(|id| !servers.contains_key(*id))
+            .map(ServerId::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Self::Failed(format!(
+                "source server(s) not found: {}",
+                missing.join(", ")
+            ));
+        }
+        let tag_sets: Vec<_> = selection
+            .tag_sets
+            .iter()
+            .filter(|set| !set.is_empty())
+            .collect();
+        let mut selected: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
+        for (id, tags) in servers {
+            if tag_sets
+                .iter()
+                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            {
+                selected.insert(id.clone());
+            }
+        }
+        Self::Servers(selected.into_iter().collect())
+    }
+}
+
+
 
 /// The plan targets of wave `wave`'s groups.
 fn wave_targets(state: &Execution, wave: WaveIndex) -> BTreeSet<Option<String>> {
@@ -116,8 +165,7 @@ impl Step {
 
     /// A heartbeat while the servers are being resolved: asks for them again, or times the
     /// execution out once the first wave's timeout has passed.
-    pub(crate) fn selection_heartbeat(&mut self, wake: Wake) -> Disposition {
-        let Wake::Check { token } = wake;
+    pub(crate) fn selection_heartbeat(&mut self, token: Token) -> Disposition {
         if !self.exec.waves[0].check.consume(token) {
             return Disposition::Stale;
         }
@@ -243,6 +291,7 @@ impl Step {
         let now = self.now;
         let mut rejected = Vec::new();
         for (wave, failure) in problems {
+            let name = self.exec.wave_name(wave).to_owned();
             let state = &mut self.exec.waves[wave];
             state.phase = WavePhase::Ended {
                 outcome: WaveOutcome::Failed,
@@ -251,7 +300,7 @@ impl Step {
             state.failure = Some(failure.clone());
             rejected.push(crate::command::RejectedWave {
                 wave,
-                name: state.name.clone(),
+                name: name.clone(),
                 failure,
             });
         }

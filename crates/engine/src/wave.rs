@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::SignedDuration;
 
 use crate::action::{ActionPhase, ActionResult, ActionRun};
-use crate::chunk::ChunkState;
+use crate::chunk::{self, ChunkState};
 use crate::command::{CleanupTarget, Command, DrillCleanup, Notification, RunAction};
 use crate::decide::{Disposition, Step};
 use crate::execution::{
@@ -31,7 +31,7 @@ impl Step {
             let wave = self.wave_mut();
             wave.phase = WavePhase::AwaitingApproval;
             wave.approval_requested_at = Some(now);
-            let name = wave.name.clone();
+            let name = self.exec.wave_name(index).to_owned();
             self.exec.status = ExecutionStatus::AwaitingApproval;
             self.push(Command::RequestApproval {
                 wave: index,
@@ -44,7 +44,7 @@ impl Step {
     }
 
     pub(crate) fn approval_given(&mut self, wave: WaveIndex, by: String) -> Disposition {
-        if wave != self.exec.current_wave || self.wave().phase != WavePhase::AwaitingApproval {
+        if self.exec.check_approval(wave).is_err() {
             return Disposition::Stale;
         }
         let now = self.now;
@@ -70,7 +70,7 @@ impl Step {
             now.saturating_add(SignedDuration::from_mins(i64::from(timeout_minutes)))
                 .unwrap_or(now),
         );
-        let name = wave.name.clone();
+        let name = self.exec.wave_name(index).to_owned();
         self.notify(Notification::WaveStarted { wave: index, name });
         self.arm_deadline_check();
         self.run_pre_action(0);
@@ -176,7 +176,7 @@ impl Step {
 
     /// The advancer's turn: a failed launch ends the execution, a successful one goes on to
     /// the post-actions.
-    pub(crate) fn wave_advance(&mut self, wave: WaveIndex, attempt: Attempt) -> Disposition {
+    pub(crate) fn advance(&mut self, wave: WaveIndex, attempt: Attempt) -> Disposition {
         if !self.is_current(wave, attempt) || self.wave().phase != WavePhase::LaunchEnded {
             return Disposition::Stale;
         }
@@ -208,16 +208,9 @@ impl Step {
         wave.ended_at = Some(now);
         wave.check.disarm();
         wave.retry.disarm();
-        for chunk in &mut wave.chunks {
-            if matches!(
-                chunk.state,
-                ChunkState::Queued | ChunkState::BackingOff { .. }
-            ) {
-                chunk.state = ChunkState::Abandoned;
-            }
-        }
+        chunk::abandon_unstarted(&mut wave.chunks);
         if wave.started_at.is_some() {
-            let name = wave.name.clone();
+            let name = self.exec.wave_name(index).to_owned();
             self.notify(Notification::WaveFinished {
                 wave: index,
                 name,
@@ -320,7 +313,7 @@ impl Step {
         let commands: Vec<Command> = match wave.phase {
             WavePhase::AwaitingApproval => vec![Command::RequestApproval {
                 wave: index,
-                name: wave.name.clone(),
+                name: self.exec.wave_name(index).to_owned(),
             }],
             WavePhase::PreAction { index } => {
                 vec![self.run_action_command(ActionPhase::Pre, index)]
@@ -340,6 +333,8 @@ impl Step {
             }
             WavePhase::Pending | WavePhase::Launching | WavePhase::Ended { .. } => Vec::new(),
         };
-        self.commands.extend(commands);
+        for command in commands {
+            self.push(command);
+        }
     }
 }

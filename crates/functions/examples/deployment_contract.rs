@@ -2,7 +2,7 @@
 //! resources ([`aws_adapters::Resources`], the single source of truth the local stack creates),
 //! which queue each function consumes, the HTTP API's routes (`pipeline::api::ROUTES`, which
 //! the `api` function's events and `infra/openapi.yaml` must list), and the functions'
-//! environment variables.
+//! environment variables (with the functions that read each).
 //!
 //! `make infra-test` runs it (`cargo run -q -p lambda-functions --example deployment_contract`)
 //! and compares the SAM template with its output, so the template cannot drift from the code
@@ -53,6 +53,8 @@ fn main() -> ExitCode {
                 Source::Deployment => "deployment",
                 Source::Lambda => "lambda",
             },
+            // `required` holds for these functions only; the others do not read it.
+            "read_by": variable.read_by.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
     match serde_json::to_string_pretty(&contract) {

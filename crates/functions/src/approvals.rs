@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use aws_adapters::sns::{EXECUTION_ATTRIBUTE, KIND_ATTRIBUTE, MODE_ATTRIBUTE, PLAN_ATTRIBUTE};
 use aws_sdk_sns::types::MessageAttributeValue;
-use engine::{Execution, Mode, WaveIndex};
+use engine::{Execution, WaveIndex};
 use pipeline::message::{Message, encode};
 use pipeline::ports::{Approvals, PortError, PortResult};
 use serde_json::json;
@@ -89,10 +89,6 @@ fn attribute(value: &str) -> PortResult<MessageAttributeValue> {
 impl Approvals for TopicApprovals {
     async fn request(&self, execution: &Execution, wave: WaveIndex) -> PortResult<()> {
         let body = request_body(execution, wave, &self.advance_queue_url);
-        let mode = match execution.mode {
-            Mode::Drill => "drill",
-            Mode::Recovery => "recovery",
-        };
         // SNS subjects: ASCII without control characters, at most 100 characters.
         let subject: String = format!(
             "drs-orchestrator: {} wave {} awaits approval",
@@ -109,7 +105,7 @@ impl Approvals for TopicApprovals {
             .message(body.to_string())
             .message_attributes(KIND_ATTRIBUTE, attribute(APPROVAL_REQUEST_KIND)?)
             .message_attributes(PLAN_ATTRIBUTE, attribute(&execution.plan.name)?)
-            .message_attributes(MODE_ATTRIBUTE, attribute(mode)?)
+            .message_attributes(MODE_ATTRIBUTE, attribute(execution.mode.as_str())?)
             .message_attributes(EXECUTION_ATTRIBUTE, attribute(execution.id.as_str())?)
             .send()
             .await

@@ -1,14 +1,18 @@
 //! The functions' configuration, read from environment variables once per Lambda instance.
 //!
-//! Every variable is listed in [`VARIABLES`] (and in `crates/functions/README.md`). Reading
-//! checks all of them and reports every missing or invalid one at once, so a deployment is
-//! fixed in one go rather than one variable per cold start.
+//! Every variable is listed in [`VARIABLES`] (and in `crates/functions/README.md`), with the
+//! functions that read it: a function requires only what it uses, so the `api` function
+//! starts without the ledger, the topic or the DRS settings. Reading checks all of a
+//! function's variables and reports every missing or invalid one at once, naming the
+//! function, so a deployment is fixed in one go rather than one variable per cold start.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use aws_adapters::QueueEndpoints;
+use aws_adapters::wiring::{TableNames, Wiring};
 use engine::Limits;
+use pipeline::Role;
 use pipeline::message::QueueName;
 
 /// The DynamoDB table of stored plans.
@@ -53,6 +57,49 @@ pub const AWS_LAMBDA_FUNCTION_MEMORY_SIZE: &str = "AWS_LAMBDA_FUNCTION_MEMORY_SI
 /// Set by Lambda; `lambda_runtime` requires it.
 pub const AWS_LAMBDA_FUNCTION_VERSION: &str = "AWS_LAMBDA_FUNCTION_VERSION";
 
+/// The functions of this package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Function {
+    /// The start queue's function.
+    Starter,
+    /// The check queue's function.
+    Checker,
+    /// The advance queue's function.
+    Advancer,
+    /// The HTTP API's function.
+    Api,
+}
+
+impl Function {
+    /// Every function.
+    pub const ALL: [Self; 4] = [Self::Starter, Self::Checker, Self::Advancer, Self::Api];
+
+    /// The function consuming `role`'s queue.
+    pub fn of(role: Role) -> Self {
+        match role {
+            Role::Starter => Self::Starter,
+            Role::Checker => Self::Checker,
+            Role::Advancer => Self::Advancer,
+        }
+    }
+
+    /// Its name (that of its binary).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starter => Role::Starter.as_str(),
+            Self::Checker => Role::Checker.as_str(),
+            Self::Advancer => Role::Advancer.as_str(),
+            Self::Api => "api",
+        }
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who sets a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -67,19 +114,39 @@ pub enum Source {
 pub struct Variable {
     /// Its name.
     pub name: &'static str,
-    /// Whether the functions refuse to start without it.
+    /// Whether the functions that read it refuse to start without it.
     pub required: bool,
     /// Who sets it.
     pub source: Source,
+    /// The functions that read it.
+    pub read_by: &'static [Function],
     /// What it holds (used in error messages and the README).
     pub meaning: &'static str,
 }
 
-const fn deployment(name: &'static str, required: bool, meaning: &'static str) -> Variable {
+impl Variable {
+    /// Whether `function` reads it.
+    pub fn is_read_by(&self, function: Function) -> bool {
+        self.read_by.contains(&function)
+    }
+}
+
+/// The queue functions share one configuration: each carries out whatever the engine
+/// decides, which may touch every table, queue, the topic and DRS.
+const QUEUE_FUNCTIONS: &[Function] = &[Function::Starter, Function::Checker, Function::Advancer];
+const EVERY_FUNCTION: &[Function] = &Function::ALL;
+
+const fn deployment(
+    name: &'static str,
+    required: bool,
+    read_by: &'static [Function],
+    meaning: &'static str,
+) -> Variable {
     Variable {
         name,
         required,
         source: Source::Deployment,
+        read_by,
         meaning,
     }
 }
@@ -89,6 +156,7 @@ const fn lambda(name: &'static str, meaning: &'static str) -> Variable {
         name,
         required: true,
         source: Source::Lambda,
+        read_by: EVERY_FUNCTION,
         meaning,
     }
 }
@@ -96,64 +164,101 @@ const fn lambda(name: &'static str, meaning: &'static str) -> Variable {
 /// Every variable the functions read (besides the AWS SDK's own: `AWS_REGION`,
 /// `AWS_ENDPOINT_URL*`, credentials; and the log level, see [`crate::telemetry`]).
 pub const VARIABLES: &[Variable] = &[
-    deployment(PLANS_TABLE, true, "the DynamoDB table of stored plans"),
-    deployment(EXECUTIONS_TABLE, true, "the DynamoDB table of executions"),
+    deployment(
+        PLANS_TABLE,
+        true,
+        EVERY_FUNCTION,
+        "the DynamoDB table of stored plans",
+    ),
+    deployment(
+        EXECUTIONS_TABLE,
+        true,
+        EVERY_FUNCTION,
+        "the DynamoDB table of executions",
+    ),
     deployment(
         LEDGER_TABLE,
         true,
+        QUEUE_FUNCTIONS,
         "the DynamoDB table of the DRS job ledger",
     ),
-    deployment(START_QUEUE_URL, true, "the URL of the start queue"),
+    deployment(
+        START_QUEUE_URL,
+        true,
+        EVERY_FUNCTION,
+        "the URL of the start queue",
+    ),
     deployment(
         START_DLQ_URL,
         true,
+        QUEUE_FUNCTIONS,
         "the URL of the start queue's dead-letter queue",
     ),
-    deployment(CHECK_QUEUE_URL, true, "the URL of the check queue"),
+    deployment(
+        CHECK_QUEUE_URL,
+        true,
+        QUEUE_FUNCTIONS,
+        "the URL of the check queue",
+    ),
     deployment(
         CHECK_DLQ_URL,
         true,
+        QUEUE_FUNCTIONS,
         "the URL of the check queue's dead-letter queue",
     ),
-    deployment(ADVANCE_QUEUE_URL, true, "the URL of the advance queue"),
+    deployment(
+        ADVANCE_QUEUE_URL,
+        true,
+        EVERY_FUNCTION,
+        "the URL of the advance queue",
+    ),
     deployment(
         ADVANCE_DLQ_URL,
         true,
+        QUEUE_FUNCTIONS,
         "the URL of the advance queue's dead-letter queue",
     ),
     deployment(
         NOTIFICATION_TOPIC_ARN,
         true,
+        QUEUE_FUNCTIONS,
         "the ARN of the SNS topic for notifications and approval requests",
     ),
     deployment(
         ORCHESTRATOR_ACCOUNT_ID,
         false,
+        QUEUE_FUNCTIONS,
         "the orchestrator's own 12-digit account ID (default: STS GetCallerIdentity at start-up)",
     ),
     deployment(
         DRS_MAX_SERVERS_PER_JOB,
         false,
+        QUEUE_FUNCTIONS,
         "DRS quota: source servers per StartRecovery job (default 100, at most 200)",
     ),
     deployment(
         DRS_MAX_CONCURRENT_JOBS,
         false,
+        QUEUE_FUNCTIONS,
         "DRS quota: concurrent jobs per account and region (default 20)",
     ),
     deployment(
         DRS_MAX_SERVERS_IN_ACTIVE_JOBS,
         false,
+        QUEUE_FUNCTIONS,
         "DRS quota: source servers in all active jobs per account and region (default 500)",
     ),
+    // The api only reads executions: the TTL is set when an execution is saved finished.
     deployment(
         EXECUTION_TTL_DAYS,
         false,
+        QUEUE_FUNCTIONS,
         "days a finished execution is kept (default 90; 0 keeps it forever)",
     ),
     deployment(
         LEDGER_TTL_DAYS,
         false,
+        QUEUE_FUNCTIONS,
         "days a released ledger claim is kept (default 30; 0 keeps it forever)",
     ),
     lambda(
@@ -168,34 +273,23 @@ pub const VARIABLES: &[Variable] = &[
     lambda(AWS_LAMBDA_FUNCTION_VERSION, "the function's version"),
 ];
 
-/// The names of the DynamoDB tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableNames {
-    /// Stored plans.
-    pub plans: String,
-    /// Executions.
-    pub executions: String,
-    /// The job ledger.
-    pub ledger: String,
+/// The variables `function` reads, in [`VARIABLES`] order.
+pub fn variables_of(function: Function) -> impl Iterator<Item = &'static Variable> {
+    VARIABLES.iter().filter(move |v| v.is_read_by(function))
 }
 
-/// The functions' configuration.
+/// The api function's configuration: the HTTP API reads plans and executions and sends to
+/// the start queue (new executions) and the advance queue (cancels, approvals), nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Environment {
-    /// The tables.
-    pub tables: TableNames,
-    /// Every queue's URL and its dead-letter queue's URL.
-    pub queues: BTreeMap<QueueName, QueueEndpoints>,
-    /// The SNS topic of notifications.
-    pub notification_topic_arn: String,
-    /// The orchestrator's own account, when configured (else asked of STS).
-    pub own_account_id: Option<String>,
-    /// The DRS quotas.
-    pub limits: Limits,
-    /// Days finished executions are kept; `None` forever.
-    pub execution_ttl_days: Option<u32>,
-    /// Days released ledger claims are kept; `None` forever.
-    pub ledger_ttl_days: Option<u32>,
+pub struct ApiEnvironment {
+    /// The plans table.
+    pub plans_table: String,
+    /// The executions table.
+    pub executions_table: String,
+    /// The start queue's URL.
+    pub start_queue_url: String,
+    /// The advance queue's URL.
+    pub advance_queue_url: String,
 }
 
 /// What is wrong with one variable.
@@ -213,9 +307,11 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Every missing or invalid variable.
+/// Every missing or invalid variable of one function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct EnvironmentError {
+    /// The function whose configuration this is.
+    pub function: Function,
     /// One per variable, in [`VARIABLES`] order.
     pub problems: Vec<Problem>,
 }
@@ -232,8 +328,9 @@ impl fmt::Display for EnvironmentError {
         let count = self.problems.len();
         write!(
             f,
-            "the function's configuration is incomplete: {count} environment variable{} {} \
+            "the {} function's configuration is incomplete: {count} environment variable{} {} \
              missing or invalid (see crates/functions/README.md):",
+            self.function,
             if count == 1 { "" } else { "s" },
             if count == 1 { "is" } else { "are" },
         )?;
@@ -244,87 +341,110 @@ impl fmt::Display for EnvironmentError {
     }
 }
 
-impl Environment {
-    /// Reads the process environment.
-    pub fn from_process() -> Result<Self, EnvironmentError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+/// The process environment, as the readers' lookup.
+pub fn process(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The configuration of the function consuming `role`'s queue, read through `lookup` (a
+/// name → its value, `None` when unset; [`process`] in Lambda).
+pub fn queue_function(
+    role: Role,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Wiring, EnvironmentError> {
+    let mut reader = Reader::new(Function::of(role), &lookup);
+    let tables = TableNames {
+        plans: reader.required(PLANS_TABLE, table_name),
+        executions: reader.required(EXECUTIONS_TABLE, table_name),
+        ledger: reader.required(LEDGER_TABLE, table_name),
+    };
+    let mut queues = BTreeMap::new();
+    for (queue, url, dead_letter_url) in [
+        (QueueName::Start, START_QUEUE_URL, START_DLQ_URL),
+        (QueueName::Check, CHECK_QUEUE_URL, CHECK_DLQ_URL),
+        (QueueName::Advance, ADVANCE_QUEUE_URL, ADVANCE_DLQ_URL),
+    ] {
+        queues.insert(
+            queue,
+            QueueEndpoints {
+                url: reader.required(url, http_url),
+                dead_letter_url: reader.required(dead_letter_url, http_url),
+            },
+        );
+    }
+    let mut wiring = Wiring::new(
+        tables,
+        queues,
+        reader.required(NOTIFICATION_TOPIC_ARN, sns_topic_arn),
+    );
+    wiring.own_account_id = reader.optional(ORCHESTRATOR_ACCOUNT_ID, account_id);
+    wiring.limits = reader.limits();
+    wiring.execution_ttl_days = reader.ttl_days(
+        EXECUTION_TTL_DAYS,
+        aws_adapters::dynamodb::executions::DEFAULT_TTL_DAYS,
+    );
+    wiring.ledger_ttl_days = reader.ttl_days(
+        LEDGER_TTL_DAYS,
+        aws_adapters::dynamodb::ledger::DEFAULT_TTL_DAYS,
+    );
+    reader.finish(wiring)
+}
+
+/// The api function's configuration, read through `lookup` (see [`queue_function`]).
+pub fn api(lookup: impl Fn(&str) -> Option<String>) -> Result<ApiEnvironment, EnvironmentError> {
+    let mut reader = Reader::new(Function::Api, &lookup);
+    let environment = ApiEnvironment {
+        plans_table: reader.required(PLANS_TABLE, table_name),
+        executions_table: reader.required(EXECUTIONS_TABLE, table_name),
+        start_queue_url: reader.required(START_QUEUE_URL, http_url),
+        advance_queue_url: reader.required(ADVANCE_QUEUE_URL, http_url),
+    };
+    reader.finish(environment)
+}
+
+/// Reads variables and collects what is wrong with them.
+struct Reader<'a> {
+    function: Function,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(function: Function, lookup: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            function,
+            lookup,
+            problems: Vec::new(),
+        }
     }
 
-    /// Reads the variables through `lookup` (a name → its value, `None` when unset).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvironmentError> {
-        let mut reader = Reader {
-            lookup: &lookup,
-            problems: Vec::new(),
-        };
-        let tables = TableNames {
-            plans: reader.required(PLANS_TABLE, table_name),
-            executions: reader.required(EXECUTIONS_TABLE, table_name),
-            ledger: reader.required(LEDGER_TABLE, table_name),
-        };
-        let mut queues = BTreeMap::new();
-        for (queue, url, dead_letter_url) in [
-            (QueueName::Start, START_QUEUE_URL, START_DLQ_URL),
-            (QueueName::Check, CHECK_QUEUE_URL, CHECK_DLQ_URL),
-            (QueueName::Advance, ADVANCE_QUEUE_URL, ADVANCE_DLQ_URL),
-        ] {
-            queues.insert(
-                queue,
-                QueueEndpoints {
-                    url: reader.required(url, http_url),
-                    dead_letter_url: reader.required(dead_letter_url, http_url),
-                },
-            );
-        }
-        let notification_topic_arn = reader.required(NOTIFICATION_TOPIC_ARN, sns_topic_arn);
-        let own_account_id = reader.optional(ORCHESTRATOR_ACCOUNT_ID, account_id);
-        let limits = reader.limits();
-        let execution_ttl_days = reader.ttl_days(
-            EXECUTION_TTL_DAYS,
-            aws_adapters::dynamodb::executions::DEFAULT_TTL_DAYS,
-        );
-        let ledger_ttl_days = reader.ttl_days(
-            LEDGER_TTL_DAYS,
-            aws_adapters::dynamodb::ledger::DEFAULT_TTL_DAYS,
-        );
+    /// `value` if every variable read (and Lambda's own) is fine, else every problem.
+    fn finish<T>(mut self, value: T) -> Result<T, EnvironmentError> {
+        // `lambda_runtime` panics without these: checked here, so a missing one is reported.
         for variable in [
             AWS_LAMBDA_RUNTIME_API,
             AWS_LAMBDA_FUNCTION_NAME,
             AWS_LAMBDA_FUNCTION_VERSION,
         ] {
-            reader.required(variable, |v| non_empty(v).map(str::to_owned));
+            self.required(variable, |v| non_empty(v).map(str::to_owned));
         }
-        reader.required(AWS_LAMBDA_FUNCTION_MEMORY_SIZE, |v| {
+        self.required(AWS_LAMBDA_FUNCTION_MEMORY_SIZE, |v| {
             v.trim()
                 .parse::<i32>()
                 .map_err(|_| "is not an integer".to_owned())
         });
-
-        if reader.problems.is_empty() {
-            Ok(Self {
-                tables,
-                queues,
-                notification_topic_arn,
-                own_account_id,
-                limits,
-                execution_ttl_days,
-                ledger_ttl_days,
-            })
-        } else {
-            let order = |p: &Problem| VARIABLES.iter().position(|v| v.name == p.variable);
-            let mut problems = reader.problems;
-            problems.sort_by_key(order);
-            Err(EnvironmentError { problems })
+        if self.problems.is_empty() {
+            return Ok(value);
         }
+        let order = |p: &Problem| VARIABLES.iter().position(|v| v.name == p.variable);
+        let mut problems = self.problems;
+        problems.sort_by_key(order);
+        Err(EnvironmentError {
+            function: self.function,
+            problems,
+        })
     }
-}
 
-/// Reads variables and collects what is wrong with them.
-struct Reader<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<String>,
-    problems: Vec<Problem>,
-}
-
-impl Reader<'_> {
     /// The parsed value; on a problem, records it and returns a placeholder (the result is
     /// thrown away when there is any problem).
     fn required<T: Default>(
@@ -487,6 +607,7 @@ fn account_id(value: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::RefCell;
     use std::collections::HashMap;
 
     use super::*;
@@ -517,23 +638,90 @@ mod tests {
         ])
     }
 
-    fn read(vars: &HashMap<&'static str, String>) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup(|name| vars.get(name).cloned())
+    fn read(vars: &HashMap<&'static str, String>) -> Result<Wiring, EnvironmentError> {
+        queue_function(Role::Starter, |name| vars.get(name).cloned())
+    }
+
+    /// Reads `function`'s configuration, keeping only whether it failed.
+    fn read_as(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), EnvironmentError> {
+        match function {
+            Function::Api => api(lookup).map(drop),
+            Function::Starter => queue_function(Role::Starter, lookup).map(drop),
+            Function::Checker => queue_function(Role::Checker, lookup).map(drop),
+            Function::Advancer => queue_function(Role::Advancer, lookup).map(drop),
+        }
+    }
+
+    /// What `function` asks of its environment when every variable is set: the names, and
+    /// whether reading succeeded.
+    fn asked_by(function: Function) -> (Vec<String>, bool) {
+        let asked = RefCell::new(Vec::new());
+        let vars: HashMap<&str, String> = complete()
+            .into_iter()
+            .chain([
+                (ORCHESTRATOR_ACCOUNT_ID, "444455556666".to_owned()),
+                (DRS_MAX_SERVERS_PER_JOB, "100".to_owned()),
+                (DRS_MAX_CONCURRENT_JOBS, "20".to_owned()),
+                (DRS_MAX_SERVERS_IN_ACTIVE_JOBS, "500".to_owned()),
+                (EXECUTION_TTL_DAYS, "90".to_owned()),
+                (LEDGER_TTL_DAYS, "30".to_owned()),
+            ])
+            .collect();
+        let lookup = |name: &str| {
+            asked.borrow_mut().push(name.to_owned());
+            vars.get(name).cloned()
+        };
+        let ok = read_as(function, lookup).is_ok();
+        let mut asked = asked.into_inner();
+        asked.sort();
+        asked.dedup();
+        (asked, ok)
+    }
+
+    #[test]
+    fn each_function_reads_exactly_the_variables_listed_for_it() {
+        for function in Function::ALL {
+            let (asked, ok) = asked_by(function);
+            assert!(ok, "{function}");
+            let mut listed: Vec<String> =
+                variables_of(function).map(|v| v.name.to_owned()).collect();
+            listed.sort();
+            assert_eq!(asked, listed, "{function}");
+        }
+        let (api_reads, _) = asked_by(Function::Api);
+        for unused in [
+            LEDGER_TABLE,
+            NOTIFICATION_TOPIC_ARN,
+            CHECK_QUEUE_URL,
+            START_DLQ_URL,
+            ORCHESTRATOR_ACCOUNT_ID,
+            DRS_MAX_SERVERS_PER_JOB,
+        ] {
+            assert!(!api_reads.contains(&unused.to_owned()), "{unused}");
+        }
     }
 
     #[test]
     fn a_complete_environment_is_read_with_defaults_for_the_optional_variables() {
-        let environment = read(&complete()).unwrap();
-        assert_eq!(environment.tables.executions, "drs-orchestrator-executions");
+        let wiring = read(&complete()).unwrap();
+        assert_eq!(wiring.tables.executions, "drs-orchestrator-executions");
         assert_eq!(
-            environment.queues[&QueueName::Check].dead_letter_url,
+            wiring.queues[&QueueName::Check].dead_letter_url,
             "https://sqs.us-east-1.amazonaws.com/111122223333/drs-orchestrator-check-dlq"
         );
-        assert_eq!(environment.queues.len(), 3);
-        assert_eq!(environment.limits, Limits::default());
-        assert_eq!(environment.own_account_id, None);
-        assert_eq!(environment.execution_ttl_days, Some(90));
-        assert_eq!(environment.ledger_ttl_days, Some(30));
+        assert_eq!(wiring.queues.len(), 3);
+        assert_eq!(
+            wiring.topic_arn,
+            "arn:aws:sns:us-east-1:111122223333:drs-orchestrator-notifications"
+        );
+        assert_eq!(wiring.limits, Limits::default());
+        assert_eq!(wiring.own_account_id, None);
+        assert_eq!(wiring.execution_ttl_days, Some(90));
+        assert_eq!(wiring.ledger_ttl_days, Some(30));
+        assert_eq!(wiring.time_scale, 1.0);
     }
 
     #[test]
@@ -545,34 +733,35 @@ mod tests {
         vars.insert(DRS_MAX_SERVERS_IN_ACTIVE_JOBS, "1000".to_owned());
         vars.insert(EXECUTION_TTL_DAYS, "0".to_owned());
         vars.insert(LEDGER_TTL_DAYS, "7".to_owned());
-        let environment = read(&vars).unwrap();
-        assert_eq!(environment.own_account_id.as_deref(), Some("444455556666"));
+        let wiring = read(&vars).unwrap();
+        assert_eq!(wiring.own_account_id.as_deref(), Some("444455556666"));
         assert_eq!(
-            environment.limits,
+            wiring.limits,
             Limits {
                 servers_per_job: 150,
                 concurrent_jobs: 40,
                 servers_in_active_jobs: 1000,
             }
         );
-        assert_eq!(environment.execution_ttl_days, None);
-        assert_eq!(environment.ledger_ttl_days, Some(7));
+        assert_eq!(wiring.execution_ttl_days, None);
+        assert_eq!(wiring.ledger_ttl_days, Some(7));
     }
 
     #[test]
-    fn every_missing_variable_is_named_in_one_error() {
+    fn every_missing_variable_is_named_in_one_error_with_the_function() {
         let mut vars = complete();
         vars.remove(PLANS_TABLE);
         vars.remove(CHECK_DLQ_URL);
         vars.remove(AWS_LAMBDA_FUNCTION_NAME);
-        let error = read(&vars).unwrap_err();
+        let error = queue_function(Role::Checker, |name| vars.get(name).cloned()).unwrap_err();
+        assert_eq!(error.function, Function::Checker);
         assert_eq!(
             error.variables(),
             vec![PLANS_TABLE, CHECK_DLQ_URL, AWS_LAMBDA_FUNCTION_NAME]
         );
         let text = error.to_string();
         assert!(
-            text.contains("3 environment variables are missing or invalid"),
+            text.starts_with("the checker function's configuration is incomplete: 3 environment variables are missing or invalid"),
             "{text}"
         );
         assert!(
@@ -582,14 +771,50 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_environment_names_every_required_variable() {
-        let error = Environment::from_lookup(|_| None).unwrap_err();
-        let required: Vec<&str> = VARIABLES
-            .iter()
-            .filter(|v| v.required)
-            .map(|v| v.name)
-            .collect();
-        assert_eq!(error.variables(), required);
+    fn an_empty_environment_names_every_variable_the_function_requires() {
+        for function in Function::ALL {
+            let error = read_as(function, |_| None).unwrap_err();
+            let required: Vec<&str> = variables_of(function)
+                .filter(|v| v.required)
+                .map(|v| v.name)
+                .collect();
+            assert_eq!(error.variables(), required, "{function}");
+            assert_eq!(error.function, function);
+        }
+    }
+
+    #[test]
+    fn the_api_needs_neither_the_ledger_nor_the_topic_nor_the_drs_settings() {
+        let mut vars = complete();
+        for unused in [
+            LEDGER_TABLE,
+            START_DLQ_URL,
+            CHECK_QUEUE_URL,
+            CHECK_DLQ_URL,
+            ADVANCE_DLQ_URL,
+            NOTIFICATION_TOPIC_ARN,
+        ] {
+            vars.remove(unused);
+        }
+        // Not read, so not checked either.
+        vars.insert(DRS_MAX_SERVERS_PER_JOB, "300".to_owned());
+        let environment = api(|name| vars.get(name).cloned()).unwrap();
+        assert_eq!(environment.plans_table, "drs-orchestrator-plans");
+        assert_eq!(
+            environment.advance_queue_url,
+            "https://sqs.us-east-1.amazonaws.com/111122223333/drs-orchestrator-advance"
+        );
+
+        vars.remove(EXECUTIONS_TABLE);
+        let error = api(|name| vars.get(name).cloned()).unwrap_err();
+        assert_eq!(error.variables(), vec![EXECUTIONS_TABLE]);
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "the api function's configuration is incomplete: 1 environment variable is missing"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

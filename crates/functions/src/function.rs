@@ -1,18 +1,17 @@
-//! One pipeline role as a Lambda function: init once (logs, environment, adapters), then
-//! serve SQS batches through the Lambda Runtime API until Lambda stops the instance.
+//! The queue functions (starter, checker, advancer): SQS batches through their role's
+//! handler, run by [`runner::run`].
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use pipeline::ports::Scope;
 use pipeline::{Deps, Role};
-use tracing::{error, info};
+use tracing::info;
 
-use crate::environment::Environment;
-use crate::init_error::{self, ReportError};
+use crate::environment::{self, Function};
+use crate::runner::{self, Handler};
 use crate::sqs_event::{self, SqsEventError};
-use crate::{startup, telemetry};
+use crate::startup;
 
 /// Handles one SQS batch with `role`'s handler: every record on its own, the failed ones
 /// reported for redelivery.
@@ -32,58 +31,43 @@ pub async fn invoke(
     Ok(sqs_event::batch_response(failed))
 }
 
-/// Reads the environment and builds the dependencies; the failure as Lambda reports it.
-pub async fn init() -> Result<Deps, Diagnostic> {
-    let environment = Environment::from_process().map_err(|e| Diagnostic {
-        error_type: "InvalidConfiguration".to_owned(),
-        error_message: e.to_string(),
-    })?;
-    startup::build(&environment).await.map_err(|e| Diagnostic {
-        error_type: "StartupFailed".to_owned(),
-        error_message: e.to_string(),
-    })
+/// The function consuming `role`'s queue.
+#[derive(Debug)]
+pub struct QueueFunction {
+    deps: Deps,
+    role: Role,
 }
 
-/// The `main` of each function: init (reported to Lambda as an init error when it fails),
-/// then the invocation loop. Returns only when init or the Runtime API fails.
-pub async fn run(role: Role) -> ExitCode {
-    let started = Instant::now();
-    telemetry::init();
-    let deps = match init().await {
-        Ok(deps) => deps,
-        Err(diagnostic) => {
-            error!(
-                function = role.as_str(),
-                error_type = %diagnostic.error_type,
-                error = %diagnostic.error_message,
-                "init failed"
-            );
-            match init_error::report(&diagnostic).await {
-                Ok(()) => {}
-                // Run by hand: say it plainly too, the JSON log escapes the line breaks.
-                Err(ReportError::NoRuntimeApi) => {
-                    eprintln!("{}: {}", role.as_str(), diagnostic.error_message);
-                }
-                Err(report) => error!(error = %report, "init error not reported"),
-            }
-            return ExitCode::FAILURE;
-        }
-    };
-    info!(
-        function = role.as_str(),
-        init_ms = started.elapsed().as_millis(),
-        own_scope = %deps.config.own_scope,
-        "ready"
-    );
-    let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let deps = deps.clone();
-        async move { invoke(&deps, role, event.payload).await }
-    });
-    match lambda_runtime::run(handler).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            error!(function = role.as_str(), error = %failure, "the Lambda runtime stopped");
-            ExitCode::FAILURE
-        }
+impl QueueFunction {
+    /// `role`'s function on `deps`.
+    pub fn new(deps: Deps, role: Role) -> Self {
+        Self { deps, role }
     }
+}
+
+impl Handler for QueueFunction {
+    type Event = SqsEvent;
+    type Response = SqsBatchResponse;
+    type Error = SqsEventError;
+
+    async fn invoke(&self, event: SqsEvent) -> Result<SqsBatchResponse, SqsEventError> {
+        invoke(&self.deps, self.role, event).await
+    }
+
+    fn own_scope(&self) -> Option<&Scope> {
+        Some(&self.deps.config.own_scope)
+    }
+}
+
+/// The `main` of each queue function.
+pub async fn run(role: Role) -> ExitCode {
+    runner::run(
+        Function::of(role),
+        || environment::queue_function(role, environment::process),
+        |wiring| async move {
+            let deps = startup::build(&wiring).await?;
+            Ok(QueueFunction::new(deps, role))
+        },
+    )
+    .await
 }

@@ -5,24 +5,21 @@
 //! query parameters, `Content-Type`, the body (base64-decoded when API Gateway encoded it),
 //! the caller (`requestContext.authorizer.iam.userArn`) and the request ID (the new
 //! execution IDs derive from it). The answer is the payload 2.0 response JSON
-//! ([`response_of`]). Init is the same as the queue functions' ([`crate::environment`]).
+//! ([`response_of`]). Init is the queue functions' ([`crate::runner`]), with only the
+//! variables the API uses ([`crate::environment::api`]).
 
+use std::convert::Infallible;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use aws_adapters::ApiStores;
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use pipeline::api::{self, ApiError, ApiRequest, ApiResponse};
 use serde_json::{Value, json};
-use tracing::{error, info};
+use tracing::error;
 
-use crate::environment::Environment;
-use crate::init_error::{self, ReportError};
-use crate::{startup, telemetry};
-
-/// The function's name in logs.
-pub const NAME: &str = "api";
+use crate::environment::{self, Function};
+use crate::runner::{self, Handler};
+use crate::startup;
 
 /// Why an event is not a request the API can serve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,60 +124,41 @@ pub async fn invoke(stores: &ApiStores, event: ApiGatewayV2httpRequest) -> Value
     response_of(&response)
 }
 
-/// Reads the environment and builds the adapters; the failure as Lambda reports it.
-pub async fn init() -> Result<ApiStores, Diagnostic> {
-    let environment = Environment::from_process().map_err(|e| Diagnostic {
-        error_type: "InvalidConfiguration".to_owned(),
-        error_message: e.to_string(),
-    })?;
-    startup::build_api(&environment)
-        .await
-        .map_err(|e| Diagnostic {
-            error_type: "StartupFailed".to_owned(),
-            error_message: e.to_string(),
-        })
+/// The api function's handler.
+#[derive(Debug)]
+pub struct HttpApi {
+    stores: ApiStores,
 }
 
-/// The `main` of the `api` function: init, then the invocation loop.
-pub async fn run() -> ExitCode {
-    let started = Instant::now();
-    telemetry::init();
-    let stores = match init().await {
-        Ok(stores) => stores,
-        Err(diagnostic) => {
-            error!(
-                function = NAME,
-                error_type = %diagnostic.error_type,
-                error = %diagnostic.error_message,
-                "init failed"
-            );
-            match init_error::report(&diagnostic).await {
-                Ok(()) => {}
-                Err(ReportError::NoRuntimeApi) => {
-                    eprintln!("{NAME}: {}", diagnostic.error_message);
-                }
-                Err(report) => error!(error = %report, "init error not reported"),
-            }
-            return ExitCode::FAILURE;
-        }
-    };
-    info!(
-        function = NAME,
-        init_ms = started.elapsed().as_millis(),
-        "ready"
-    );
-    let stores = std::sync::Arc::new(stores);
-    let handler = service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
-        let stores = stores.clone();
-        async move { Ok::<Value, Diagnostic>(invoke(&stores, event.payload).await) }
-    });
-    match lambda_runtime::run(handler).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            error!(function = NAME, error = %failure, "the Lambda runtime stopped");
-            ExitCode::FAILURE
-        }
+impl HttpApi {
+    /// The API on `stores`.
+    pub fn new(stores: ApiStores) -> Self {
+        Self { stores }
     }
+}
+
+impl Handler for HttpApi {
+    type Event = ApiGatewayV2httpRequest;
+    type Response = Value;
+    // Every failure is an HTTP answer: the invocation itself never fails.
+    type Error = Infallible;
+
+    async fn invoke(&self, event: ApiGatewayV2httpRequest) -> Result<Value, Infallible> {
+        Ok(invoke(&self.stores, event).await)
+    }
+}
+
+/// The `main` of the `api` function.
+pub async fn run() -> ExitCode {
+    runner::run(
+        Function::Api,
+        || environment::api(environment::process),
+        |configuration| async move {
+            let stores = startup::build_api(&configuration).await?;
+            Ok(HttpApi::new(stores))
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

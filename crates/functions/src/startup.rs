@@ -1,20 +1,23 @@
-//! Building the handlers' dependencies once per Lambda instance (during init, before the
-//! first invocation): the SDK configuration, the adapters, the orchestrator's own scope.
+//! Building the functions' adapters once per Lambda instance (during init, before the first
+//! invocation): the SDK configuration, then the queue functions' [`Deps`] (through
+//! [`aws_adapters::wiring`], as the local stack does) or the api function's [`ApiStores`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use aws_adapters::sqs::MissingQueues;
+use aws_adapters::wiring::{HostPorts, Wiring, WiringError};
 use aws_adapters::{
-    ApiStores, AwsSettings, ConfigError, DrsAdapter, ExecutionTable, LedgerTable, PlanTable,
-    SnsNotifier, SqsQueues, TargetCredentials,
+    ApiStores, AwsSettings, ConfigError, ExecutionTable, PlanTable, QueueEndpoints, SqsQueues,
 };
+use pipeline::Deps;
 use pipeline::message::QueueName;
-use pipeline::ports::{PortError, Scope};
-use pipeline::{Config, Deps};
+use pipeline::ports::PortError;
 
 use crate::actions::UnsupportedActions;
 use crate::approvals::TopicApprovals;
 use crate::clock::SystemClock;
-use crate::environment::{Environment, ORCHESTRATOR_ACCOUNT_ID};
+use crate::environment::{ApiEnvironment, ORCHESTRATOR_ACCOUNT_ID};
 
 /// Why the dependencies could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -30,71 +33,65 @@ pub enum StartupError {
     OwnAccount(PortError),
     /// The queues' URLs.
     #[error(transparent)]
-    Queues(#[from] aws_adapters::sqs::MissingQueues),
+    Queues(#[from] MissingQueues),
 }
 
-/// The handlers' dependencies for `environment`; AWS settings (region, credentials,
-/// `AWS_ENDPOINT_URL*`) come from the SDK's usual chain.
-pub async fn build(environment: &Environment) -> Result<Deps, StartupError> {
-    let config = AwsSettings::default().load().await?;
-    let mut credentials = TargetCredentials::new(&config);
-    if let Some(account) = &environment.own_account_id {
-        credentials = credentials.with_own_account_id(account.clone());
+impl From<WiringError> for StartupError {
+    fn from(error: WiringError) -> Self {
+        match error {
+            WiringError::Queues(missing) => Self::Queues(missing),
+            WiringError::OwnAccount(error) => Self::OwnAccount(error),
+        }
     }
-    let account_id = credentials
-        .own_account_id()
-        .await
-        .map_err(StartupError::OwnAccount)?;
-    let own_scope = Scope {
-        account_id,
-        region: config.region().to_owned(),
-    };
-    let credentials = Arc::new(credentials);
+}
 
-    let dynamodb = config.dynamodb();
-    let tables = &environment.tables;
-    let executions = ExecutionTable::new(dynamodb.clone(), &tables.executions)
-        .with_ttl_days(environment.execution_ttl_days);
-    let ledger = LedgerTable::new(dynamodb.clone(), &tables.ledger)
-        .with_ttl_days(environment.ledger_ttl_days);
-    let plans = PlanTable::new(dynamodb, &tables.plans);
-    let queues = SqsQueues::new(config.sqs(), environment.queues.clone())?;
-    let advance_queue_url = environment
+/// The queue functions' dependencies for `wiring`; AWS settings (region, credentials,
+/// `AWS_ENDPOINT_URL*`) come from the SDK's usual chain.
+pub async fn build(wiring: &Wiring) -> Result<Deps, StartupError> {
+    let config = AwsSettings::default().load().await?;
+    let adapters = wiring.connect(&config).await?;
+    let advance_queue_url = wiring
         .queues
         .get(&QueueName::Advance)
         .map(|q| q.url.clone())
         .unwrap_or_default();
-    let sns = config.sns();
-    let notifier = SnsNotifier::new(sns.clone(), &environment.notification_topic_arn);
-    let approvals =
-        TopicApprovals::new(sns, &environment.notification_topic_arn, advance_queue_url);
-
-    Ok(Deps {
-        executions: Arc::new(executions),
-        plans: Arc::new(plans),
-        drs: Arc::new(DrsAdapter::new(&config, credentials)),
-        ledger: Arc::new(ledger),
-        queues: Arc::new(queues),
-        notifier: Arc::new(notifier),
+    let approvals = TopicApprovals::new(config.sns(), &wiring.topic_arn, advance_queue_url);
+    Ok(adapters.deps(HostPorts {
         actions: Arc::new(UnsupportedActions),
         approvals: Arc::new(approvals),
         clock: Arc::new(SystemClock),
-        config: Config {
-            limits: environment.limits,
-            own_scope,
-        },
-    })
+    }))
 }
 
 /// The HTTP API's adapters for `environment` (the `api` function): the plans and executions
 /// tables and the queues. No STS call: the API needs no account ID.
-pub async fn build_api(environment: &Environment) -> Result<ApiStores, StartupError> {
+pub async fn build_api(environment: &ApiEnvironment) -> Result<ApiStores, StartupError> {
     let config = AwsSettings::default().load().await?;
     let dynamodb = config.dynamodb();
-    let tables = &environment.tables;
-    let executions = ExecutionTable::new(dynamodb.clone(), &tables.executions)
-        .with_ttl_days(environment.execution_ttl_days);
-    let plans = PlanTable::new(dynamodb, &tables.plans);
-    let queues = SqsQueues::new(config.sqs(), environment.queues.clone())?;
+    // The api never saves an execution, so the table's TTL setting does not matter here.
+    let executions = ExecutionTable::new(dynamodb.clone(), &environment.executions_table);
+    let plans = PlanTable::new(dynamodb, &environment.plans_table);
+    let queues = SqsQueues::new(config.sqs(), api_queues(environment))?;
     Ok(ApiStores::new(plans, executions, queues))
+}
+
+/// The api's queues. [`SqsQueues`] wants every queue, but the API only sends to the start
+/// queue (new executions) and the advance queue (cancels, approvals) and never dead-letters:
+/// the rest stay empty, and SQS would refuse an empty URL were one ever used.
+fn api_queues(environment: &ApiEnvironment) -> BTreeMap<QueueName, QueueEndpoints> {
+    QueueName::ALL
+        .into_iter()
+        .map(|queue| {
+            let url = match queue {
+                QueueName::Start => environment.start_queue_url.clone(),
+                QueueName::Advance => environment.advance_queue_url.clone(),
+                QueueName::Check => String::new(),
+            };
+            let endpoints = QueueEndpoints {
+                url,
+                dead_letter_url: String::new(),
+            };
+            (queue, endpoints)
+        })
+        .collect()
 }

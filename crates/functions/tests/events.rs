@@ -228,7 +228,7 @@ async fn the_api_samples_run_through_the_handler() {
         limits: engine::Limits::default(),
         requested_by: "alice".into(),
     };
-    let (state, _) = engine::start(request, now).unwrap();
+    let state = engine::start(request, now).unwrap().state;
     use pipeline::ports::ExecutionStore;
     executions.create(&state).await.unwrap();
     let got = serve("api-get-execution.json").await;

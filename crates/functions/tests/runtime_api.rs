@@ -79,6 +79,10 @@ async fn a_missing_variable_is_reported_to_lambda_as_an_init_error_naming_it() {
     assert_eq!(error_type.as_deref(), Some("Runtime.InitError"));
     assert_eq!(body["errorType"], "InvalidConfiguration");
     let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("the starter function's configuration is incomplete"),
+        "{message}"
+    );
     assert!(message.contains("PLANS_TABLE: is not set"), "{message}");
     assert!(message.contains("CHECK_QUEUE_URL: is not set"), "{message}");
     assert!(!message.contains("START_QUEUE_URL"), "{message}");
@@ -511,6 +515,71 @@ async fn the_api_samples_store_a_plan_start_it_through_the_starter_and_show_it()
     let (status, body) = http_answer(&api.invoke(&anonymous).await);
     assert_eq!(status, 500);
     assert!(body["message"].as_str().unwrap().contains("IAM"), "{body}");
+    println!("{}", api.startup_report());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_starts_without_the_variables_it_does_not_use_and_names_a_missing_one() {
+    let stack = Stack::start().await;
+    stack.store_plan("billing").await;
+    let mut vars = stack.environment("drs-orchestrator-api");
+    for unused in [
+        env::LEDGER_TABLE,
+        env::START_DLQ_URL,
+        env::CHECK_QUEUE_URL,
+        env::CHECK_DLQ_URL,
+        env::ADVANCE_DLQ_URL,
+        env::NOTIFICATION_TOPIC_ARN,
+    ] {
+        vars.remove(unused);
+    }
+    // Not read by the api, so not checked either.
+    vars.insert(
+        env::DRS_MAX_SERVERS_PER_JOB.to_owned(),
+        "not a number".to_owned(),
+    );
+    let mut api = Function::spawn_named("api", &vars).await;
+    let (status, body) = http_answer(&api.invoke(&sample("api-get-execution.json")).await);
+    assert_eq!(status, 404, "{body}; log:\n{}", api.log_text());
+    let (status, body) = http_answer(&api.invoke(&sample("api-start-execution.json")).await);
+    assert_eq!(status, 202, "{body}; log:\n{}", api.log_text());
+    let requests = stack
+        .drain(QueueRef::Main(QueueName::Start), Duration::from_secs(3))
+        .await;
+    assert_eq!(requests.len(), 1, "the request reached the start queue");
+
+    // A variable it does use, missing: an init error naming it and the function, and none
+    // of the variables it does not use.
+    vars.remove(env::EXECUTIONS_TABLE);
+    let mut broken = Function::spawn_named("api", &vars).await;
+    let outcome = broken.api.init_error(Duration::from_secs(30)).await;
+    let Some(Outcome::InitError { body, .. }) = outcome else {
+        panic!("no init error: {outcome:?}; log:\n{}", broken.log_text());
+    };
+    assert_eq!(body["errorType"], "InvalidConfiguration");
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "the api function's configuration is incomplete: 1 environment variable is missing"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("EXECUTIONS_TABLE: is not set"),
+        "{message}"
+    );
+    for unused in [
+        env::LEDGER_TABLE,
+        env::NOTIFICATION_TOPIC_ARN,
+        env::DRS_MAX_SERVERS_PER_JOB,
+    ] {
+        assert!(!message.contains(unused), "{message}");
+    }
+    let status = broken.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "exit status {status:?}"
+    );
     println!("{}", api.startup_report());
 }
 

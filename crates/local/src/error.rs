@@ -30,6 +30,9 @@ pub enum LocalError {
         /// What went wrong.
         message: String,
     },
+    /// The adapters could not be built on the created resources.
+    #[error(transparent)]
+    Wiring(#[from] aws_adapters::wiring::WiringError),
     /// A table, queue or topic could not be created.
     #[error(transparent)]
     Resources(#[from] aws_adapters::ResourceError),

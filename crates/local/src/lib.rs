@@ -12,7 +12,8 @@
 //! 4. creates the tables, queues (with their DLQs) and topic of [`aws_adapters::Resources`]
 //!    and an EventBridge rule (`source: aws.drs`, `detail-type: DRS Source Server Launch
 //!    Result`) whose target is the check queue, as the SAM template does in AWS;
-//! 5. builds the handlers' [`pipeline::Deps`] from the adapters plus local stand-ins: the
+//! 5. builds the handlers' [`pipeline::Deps`] through [`aws_adapters::wiring`], as the
+//!    Lambdas do, with local stand-ins for what is not AWS: the
 //!    clock is drs-sim's simulated clock ([`SimulatedClock`]), queue delays are divided by
 //!    the time scale, actions succeed after a simulated duration ([`SimulatedActions`]),
 //!    approvals are given at once or never ([`RehearsalApprovals`]), notifications are

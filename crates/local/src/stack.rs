@@ -6,18 +6,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_adapters::resources::{CreatedResources, Resources};
+use aws_adapters::wiring::{Adapters, HostPorts, Wiring};
 use aws_adapters::{
     AwsConfig, AwsSettings, DrsAdapter, ExecutionTable, JobLogEntry, LedgerTable, MotoServer,
-    PlanTable, QueueRef, ReceiveOptions, ReceivedMessage, SnsNotifier, SqsQueues,
-    TargetCredentials,
+    PlanTable, QueueRef, ReceiveOptions, ReceivedMessage, SqsQueues, TargetCredentials,
 };
 use drs_sim::scenario::{ClockMode, EventsConfig};
 use drs_sim::{RunningSim, Scenario, SimConfig, SimControl};
 use engine::{Execution, ExecutionId, JobId, Limits, Mode, ServerId};
 use jiff::Timestamp;
-use pipeline::message::{Message, PlanSource, QueueName, RECOVERY_CONFIRMATION};
+use pipeline::message::{Message, PlanSource, QueueName};
 use pipeline::ports::{Clock, ExecutionStore, Notifier, Queues, Scope};
-use pipeline::{Config, Deps, Role};
+use pipeline::{Deps, Role};
 use plan::Plan;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -43,31 +43,53 @@ const POLLER_STOP_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct LocalStack {
     time_scale: f64,
-    scope: Scope,
-    prefix: String,
+    emulators: Emulators,
+    deployment: Deployment,
+    adapters: Adapters,
+    /// The stack's own handle on the executions table, for watching: its reads must not
+    /// disturb what the handlers' handle remembers of the waves it wrote.
+    observer: ExecutionTable,
+    rehearsal: Rehearsal,
+    /// The handlers' dependencies, after [`LocalOptions::wrap_deps`].
+    deps: Deps,
+    pollers: Pollers,
+}
+
+/// moto and drs-sim, and where they listen.
+#[derive(Debug)]
+struct Emulators {
+    /// `None` when moto was given ([`MotoSource::Endpoint`]) or is shut down.
     moto: Option<MotoServer>,
     moto_endpoint: String,
     sim: SimGuard,
     control: SimControl,
     sim_endpoint: String,
+}
+
+/// The orchestrator's resources in moto.
+#[derive(Debug)]
+struct Deployment {
+    prefix: String,
     config: AwsConfig,
     resources: Resources,
     created: CreatedResources,
     rule_arn: String,
-    executions: Arc<ExecutionTable>,
-    observer: ExecutionTable,
-    plans: Arc<PlanTable>,
-    ledger: Arc<LedgerTable>,
-    queues: Arc<SqsQueues>,
-    drs: Arc<DrsAdapter>,
-    credentials: Arc<TargetCredentials>,
+}
+
+/// The stand-ins for what a rehearsal does not do for real, and what they saw.
+#[derive(Debug)]
+struct Rehearsal {
     actions: Arc<SimulatedActions>,
     approvals: Arc<RehearsalApprovals>,
     notifications: NotificationLog,
-    deps: Deps,
+}
+
+/// The event source mappings.
+#[derive(Debug)]
+struct Pollers {
     stop: watch::Sender<bool>,
-    pollers: Vec<JoinHandle<()>>,
-    poller_stats: BTreeMap<Role, Arc<PollerStats>>,
+    tasks: Vec<JoinHandle<()>>,
+    stats: BTreeMap<Role, Arc<PollerStats>>,
 }
 
 impl LocalStack {
@@ -92,25 +114,17 @@ impl LocalStack {
         } = options;
 
         // Dropped (so stopped) by any `?` below.
-        let (moto, moto_endpoint) = start_moto(moto_source).await?;
-        let orchestrator =
-            identity::orchestrator_credentials(&moto_endpoint, &scope.region, &scope.account_id)
-                .await?;
-        let scenario = prepare_scenario(scenario, time_scale, &moto_endpoint);
-        let sim = SimGuard(Some(drs_sim::serve(SimConfig::local(scenario)).await?));
-        let (control, sim_endpoint) = match &sim.0 {
-            Some(running) => (running.control(), running.endpoint_url()),
-            None => {
-                return Err(LocalError::Setup(
-                    "drs-sim stopped while starting".to_owned(),
-                ));
-            }
-        };
-
+        let emulators = Emulators::start(moto_source, scenario, time_scale).await?;
+        let orchestrator = identity::orchestrator_credentials(
+            &emulators.moto_endpoint,
+            &scope.region,
+            &scope.account_id,
+        )
+        .await?;
         let config = AwsSettings {
             region: Some(scope.region.clone()),
-            endpoint_url: Some(moto_endpoint.clone()),
-            drs_endpoint_url: Some(sim_endpoint.clone()),
+            endpoint_url: Some(emulators.moto_endpoint.clone()),
+            drs_endpoint_url: Some(emulators.sim_endpoint.clone()),
             credentials: Some(orchestrator),
         }
         .load()
@@ -124,49 +138,34 @@ impl LocalStack {
             .ok_or_else(|| LocalError::Setup("the check queue was not created".to_owned()))?;
         let rule_arn = event_rule::install(&config, &prefix, &check_arn).await?;
 
-        let credentials =
-            Arc::new(TargetCredentials::new(&config).with_own_account_id(scope.account_id.clone()));
-        let drs = Arc::new(DrsAdapter::new(&config, Arc::clone(&credentials)));
-        let executions = Arc::new(ExecutionTable::new(
-            config.dynamodb(),
-            &resources.executions.name,
-        ));
+        let mut wiring = Wiring::of_created(&resources, &created);
+        wiring.own_account_id = Some(scope.account_id.clone());
+        wiring.limits = limits;
+        wiring.time_scale = time_scale;
+        let adapters = wiring.connect(&config).await?;
         let observer = ExecutionTable::new(config.dynamodb(), &resources.executions.name);
-        let plans = Arc::new(PlanTable::new(config.dynamodb(), &resources.plans.name));
-        let ledger = Arc::new(LedgerTable::new(config.dynamodb(), &resources.ledger.name));
-        let queues = Arc::new(
-            SqsQueues::new(config.sqs(), created.queues.clone())
-                .map_err(|e| LocalError::Setup(e.to_string()))?
-                .with_time_scale(time_scale),
-        );
-        let clock: Arc<dyn Clock> = Arc::new(SimulatedClock::new(control.clone()));
-        let notifications = NotificationLog::new();
-        let sns: Arc<dyn Notifier> =
-            Arc::new(SnsNotifier::new(config.sns(), created.topic_arn.clone()));
+        let clock: Arc<dyn Clock> = Arc::new(SimulatedClock::new(emulators.control.clone()));
+        let rehearsal = Rehearsal {
+            actions: Arc::new(SimulatedActions::new(action_settings, time_scale)),
+            approvals: Arc::new(RehearsalApprovals::new(
+                approval_policy,
+                Arc::clone(&adapters.queues) as Arc<dyn Queues>,
+            )),
+            notifications: NotificationLog::new(),
+        };
+        // Recorded for the rehearsal's report, and published to the topic as in AWS.
         let notifier = Arc::new(RecordingNotifier::new(
-            notifications.clone(),
+            rehearsal.notifications.clone(),
             Arc::clone(&clock),
-            Some(sns),
-        ));
-        let actions = Arc::new(SimulatedActions::new(action_settings, time_scale));
-        let approvals = Arc::new(RehearsalApprovals::new(
-            approval_policy,
-            Arc::clone(&queues) as Arc<dyn Queues>,
+            Some(Arc::clone(&adapters.notifier) as Arc<dyn Notifier>),
         ));
         let deps = Deps {
-            executions: Arc::clone(&executions) as Arc<dyn ExecutionStore>,
-            plans: Arc::clone(&plans) as _,
-            drs: Arc::clone(&drs) as _,
-            ledger: Arc::clone(&ledger) as _,
-            queues: Arc::clone(&queues) as _,
             notifier,
-            actions: Arc::clone(&actions) as _,
-            approvals: Arc::clone(&approvals) as _,
-            clock,
-            config: Config {
-                limits,
-                own_scope: scope.clone(),
-            },
+            ..adapters.deps(HostPorts {
+                actions: Arc::clone(&rehearsal.actions) as _,
+                approvals: Arc::clone(&rehearsal.approvals) as _,
+                clock,
+            })
         };
         let deps = match wrap_deps {
             Some(layer) => layer(deps),
@@ -174,8 +173,11 @@ impl LocalStack {
         };
 
         let (stop, stopped) = watch::channel(false);
-        let mut pollers = Vec::new();
-        let mut poller_stats = BTreeMap::new();
+        let mut pollers = Pollers {
+            stop,
+            tasks: Vec::new(),
+            stats: BTreeMap::new(),
+        };
         for role in Role::ALL {
             let definition = resources.queue(role.queue()).ok_or_else(|| {
                 LocalError::Setup(format!(
@@ -184,23 +186,25 @@ impl LocalStack {
                 ))
             })?;
             let stats = Arc::new(PollerStats::default());
-            poller_stats.insert(role, Arc::clone(&stats));
+            pollers.stats.insert(role, Arc::clone(&stats));
             for _ in 0..poller_settings.pollers_per_queue.max(1) {
                 let mapping = EventSourceMapping::new(
                     role,
-                    Arc::clone(&queues),
+                    Arc::clone(&adapters.queues),
                     deps.clone(),
                     definition,
                     &poller_settings,
                     time_scale,
                     Arc::clone(&stats),
                 );
-                pollers.push(tokio::spawn(mapping.run(stopped.clone())));
+                pollers
+                    .tasks
+                    .push(tokio::spawn(mapping.run(stopped.clone())));
             }
         }
         tracing::info!(
-            moto = %moto_endpoint,
-            drs = %sim_endpoint,
+            moto = %emulators.moto_endpoint,
+            drs = %emulators.sim_endpoint,
             account = %scope.account_id,
             region = %scope.region,
             prefix = %prefix,
@@ -209,31 +213,19 @@ impl LocalStack {
         );
         Ok(Self {
             time_scale,
-            scope,
-            prefix,
-            moto,
-            moto_endpoint,
-            sim,
-            control,
-            sim_endpoint,
-            config,
-            resources,
-            created,
-            rule_arn,
-            executions,
+            emulators,
+            deployment: Deployment {
+                prefix,
+                config,
+                resources,
+                created,
+                rule_arn,
+            },
+            adapters,
             observer,
-            plans,
-            ledger,
-            queues,
-            drs,
-            credentials,
-            actions,
-            approvals,
-            notifications,
+            rehearsal,
             deps,
-            stop,
             pollers,
-            poller_stats,
         })
     }
 
@@ -249,10 +241,11 @@ impl LocalStack {
             execution_id: Some(id.clone()),
             plan: PlanSource::Inline { plan: plan.clone() },
             mode,
-            confirm: (mode == Mode::Recovery).then(|| RECOVERY_CONFIRMATION.to_owned()),
+            confirm: (mode == Mode::Recovery).then(|| engine::RECOVERY_CONFIRMATION.to_owned()),
             requested_by: REQUESTED_BY.to_owned(),
         };
-        self.queues
+        self.adapters
+            .queues
             .send(QueueName::Start, &message, 0)
             .await
             .map_err(|e| LocalError::port("sending the StartExecution message", e))?;
@@ -284,7 +277,8 @@ impl LocalStack {
         message: &Message,
         delay_seconds: u32,
     ) -> Result<(), LocalError> {
-        self.queues
+        self.adapters
+            .queues
             .send(queue, message, delay_seconds)
             .await
             .map_err(|e| LocalError::port(format!("sending to the {} queue", queue.as_str()), e))
@@ -292,7 +286,8 @@ impl LocalStack {
 
     /// Sends a raw `body` (anything, e.g. a malformed message) to `queue`; its message ID.
     pub async fn send_raw(&self, queue: QueueName, body: &str) -> Result<String, LocalError> {
-        self.queues
+        self.adapters
+            .queues
             .send_body(QueueRef::Main(queue), body, 0)
             .await
             .map_err(|e| LocalError::port(format!("sending to the {} queue", queue.as_str()), e))
@@ -331,7 +326,7 @@ impl LocalStack {
                         return Ok(Ending::Finished(execution));
                     }
                     if execution.status == engine::ExecutionStatus::AwaitingApproval
-                        && self.approvals.policy() == ApprovalPolicy::Never
+                        && self.rehearsal.approvals.policy() == ApprovalPolicy::Never
                     {
                         return Ok(Ending::AwaitingApproval(execution));
                     }
@@ -354,27 +349,27 @@ impl LocalStack {
 
     /// drs-sim's in-process control (jobs, counters, events, clock).
     pub fn sim(&self) -> &SimControl {
-        &self.control
+        &self.emulators.control
     }
 
     /// drs-sim's endpoint (`http://127.0.0.1:PORT`).
     pub fn sim_endpoint(&self) -> &str {
-        &self.sim_endpoint
+        &self.emulators.sim_endpoint
     }
 
     /// moto's endpoint.
     pub fn moto_endpoint(&self) -> &str {
-        &self.moto_endpoint
+        &self.emulators.moto_endpoint
     }
 
     /// The moto server this stack started (`None` with [`MotoSource::Endpoint`]).
     pub fn moto(&self) -> Option<&MotoServer> {
-        self.moto.as_ref()
+        self.emulators.moto.as_ref()
     }
 
     /// The simulated time now.
     pub fn now(&self) -> Timestamp {
-        self.control.now()
+        self.emulators.control.now()
     }
 
     /// Simulated seconds per real second.
@@ -384,82 +379,83 @@ impl LocalStack {
 
     /// The orchestrator's account and region (where its resources live).
     pub fn scope(&self) -> &Scope {
-        &self.scope
+        &self.adapters.config.own_scope
     }
 
     /// The prefix of every resource name.
     pub fn resource_prefix(&self) -> &str {
-        &self.prefix
+        &self.deployment.prefix
     }
 
     /// The AWS configuration of the orchestrator (moto, drs-sim, its credentials).
     pub fn aws_config(&self) -> &AwsConfig {
-        &self.config
+        &self.deployment.config
     }
 
     /// The resource definitions in use.
     pub fn resources(&self) -> &Resources {
-        &self.resources
+        &self.deployment.resources
     }
 
     /// Queue URLs and ARNs, the topic's ARN.
     pub fn created_resources(&self) -> &CreatedResources {
-        &self.created
+        &self.deployment.created
     }
 
     /// The ARN of the EventBridge rule routing launch results to the check queue.
     pub fn event_rule_arn(&self) -> &str {
-        &self.rule_arn
+        &self.deployment.rule_arn
     }
 
     /// The queues (time-scaled delays; receive, delete, dead-letter queues).
     pub fn queues(&self) -> &Arc<SqsQueues> {
-        &self.queues
+        &self.adapters.queues
     }
 
     /// The executions table the handlers use.
     pub fn executions(&self) -> &Arc<ExecutionTable> {
-        &self.executions
+        &self.adapters.executions
     }
 
     /// The plans table.
     pub fn plans(&self) -> &Arc<PlanTable> {
-        &self.plans
+        &self.adapters.plans
     }
 
     /// The job ledger table.
     pub fn ledger(&self) -> &Arc<LedgerTable> {
-        &self.ledger
+        &self.adapters.ledger
     }
 
     /// The DRS adapter (job logs, terminations).
     pub fn drs(&self) -> &Arc<DrsAdapter> {
-        &self.drs
+        &self.adapters.drs
     }
 
     /// The per-target credentials (assumed roles).
     pub fn credentials(&self) -> &Arc<TargetCredentials> {
-        &self.credentials
+        &self.adapters.credentials
     }
 
     /// The simulated actions (what ran, with what result).
     pub fn actions(&self) -> &Arc<SimulatedActions> {
-        &self.actions
+        &self.rehearsal.actions
     }
 
     /// The approvals (what was asked).
     pub fn approvals(&self) -> &Arc<RehearsalApprovals> {
-        &self.approvals
+        &self.rehearsal.approvals
     }
 
     /// The notifications emitted so far.
     pub fn notifications(&self) -> &NotificationLog {
-        &self.notifications
+        &self.rehearsal.notifications
     }
 
     /// What each queue's pollers did so far.
     pub fn poller_stats(&self) -> BTreeMap<Role, PollerCounts> {
-        self.poller_stats
+        self.pollers
+            .stats
             .iter()
             .map(|(role, stats)| (*role, stats.snapshot()))
             .collect()
@@ -476,6 +472,7 @@ impl LocalStack {
         // SQS returns a sample of the queue per receive; a few receives see them all.
         for _ in 0..5 {
             let batch = self
+                .adapters
                 .queues
                 .receive(
                     QueueRef::DeadLetter(queue),
@@ -524,7 +521,7 @@ impl LocalStack {
                 else {
                     continue;
                 };
-                match self.drs.describe_job_log_items(target, job).await {
+                match self.adapters.drs.describe_job_log_items(target, job).await {
                     Ok(entries) => {
                         logs.insert(job.clone(), entries);
                     }
@@ -553,7 +550,7 @@ impl LocalStack {
 
     /// Every launch job drs-sim ran (deleted ones included): its ID and its servers.
     pub fn launch_jobs(&self) -> Vec<(String, Vec<String>)> {
-        let jobs = self.control.jobs();
+        let jobs = self.emulators.control.jobs();
         let list = jobs
             .get("jobs")
             .and_then(|j| j.as_array())
@@ -586,8 +583,8 @@ impl LocalStack {
     /// Stops the pollers (a batch in progress is finished, within a few seconds), then
     /// drs-sim (its queued events are delivered), then moto if this stack started it.
     pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        for mut poller in std::mem::take(&mut self.pollers) {
+        let _ = self.pollers.stop.send(true);
+        for mut poller in std::mem::take(&mut self.pollers.tasks) {
             if tokio::time::timeout(POLLER_STOP_GRACE, &mut poller)
                 .await
                 .is_err()
@@ -595,12 +592,12 @@ impl LocalStack {
                 poller.abort();
             }
         }
-        if let Some(sim) = self.sim.0.take() {
+        if let Some(sim) = self.emulators.sim.0.take() {
             if let Err(error) = sim.shutdown().await {
                 tracing::warn!(%error, "drs-sim did not stop cleanly");
             }
         }
-        if let Some(moto) = self.moto.take() {
+        if let Some(moto) = self.emulators.moto.take() {
             tokio::task::spawn_blocking(move || drop(moto)).await.ok();
         }
     }
@@ -608,8 +605,8 @@ impl LocalStack {
 
 impl Drop for LocalStack {
     fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        for poller in &self.pollers {
+        let _ = self.pollers.stop.send(true);
+        for poller in &self.pollers.tasks {
             poller.abort();
         }
         // `sim` and `moto` stop in their own drops.
@@ -632,16 +629,32 @@ impl Drop for SimGuard {
     }
 }
 
-async fn start_moto(source: MotoSource) -> Result<(Option<MotoServer>, String), LocalError> {
-    match source {
-        MotoSource::Endpoint(url) => Ok((None, url.trim_end_matches('/').to_owned())),
-        MotoSource::Start => {
-            let server = tokio::task::spawn_blocking(MotoServer::start)
-                .await
-                .map_err(|e| LocalError::Setup(format!("starting moto: {e}")))??;
-            let url = server.endpoint_url();
-            Ok((Some(server), url))
-        }
+impl Emulators {
+    /// Starts (or connects to) moto, then drs-sim with `scenario` as the stack runs it.
+    async fn start(
+        moto_source: MotoSource,
+        scenario: Scenario,
+        time_scale: f64,
+    ) -> Result<Self, LocalError> {
+        let (moto, moto_endpoint) = match moto_source {
+            MotoSource::Endpoint(url) => (None, url.trim_end_matches('/').to_owned()),
+            MotoSource::Start => {
+                let server = tokio::task::spawn_blocking(MotoServer::start)
+                    .await
+                    .map_err(|e| LocalError::Setup(format!("starting moto: {e}")))??;
+                let url = server.endpoint_url();
+                (Some(server), url)
+            }
+        };
+        let scenario = prepare_scenario(scenario, time_scale, &moto_endpoint);
+        let running = drs_sim::serve(SimConfig::local(scenario)).await?;
+        Ok(Self {
+            moto,
+            moto_endpoint,
+            control: running.control(),
+            sim_endpoint: running.endpoint_url(),
+            sim: SimGuard(Some(running)),
+        })
     }
 }
 

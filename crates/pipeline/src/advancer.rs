@@ -1,16 +1,15 @@
 //! The advancer: moves an execution on once a wave's launch ended, runs the pre- and
 //! post-actions, takes approvals and cancels, and ends the execution.
 //!
-//! Its queue carries [`Message::Advance`], [`Message::Approve`], [`Message::Cancel`] and work
-//! forwarded by the other Lambdas ([`Message::Resume`]).
+//! Its queue carries [`crate::message::Message::Advance`], `Approve`, `Cancel` and work handed
+//! over by the other Lambdas (`Resume`): each is one engine input ([`Message::input`]).
 
-use engine::Event;
 use tracing::Instrument;
 
 use crate::deps::Deps;
 use crate::error::HandlerError;
 use crate::executor::{Executor, Stop};
-use crate::message::{self, Message};
+use crate::message::{Message, MessageInput};
 use crate::role::Role;
 
 /// Handles one message of the advance queue. `Ok` means acknowledge it (done, a duplicate, or
@@ -22,29 +21,13 @@ pub async fn handle_record(deps: &Deps, body: &str, message_id: &str) -> Result<
 }
 
 async fn handle(executor: &Executor<'_>, body: &str) -> Result<(), Stop> {
-    let message = message::decode(body).map_err(|e| Stop::Reject(e.to_string()))?;
-    let (execution_id, event) = match message {
-        Message::Advance {
-            execution_id,
-            wave,
-            attempt,
-        } => (execution_id, Event::WaveAdvance { wave, attempt }),
-        Message::Approve {
-            execution_id,
-            wave,
-            by,
-        } => (execution_id, Event::ApprovalGiven { wave, by }),
-        Message::Cancel {
-            execution_id,
-            by,
-            reason,
-        } => (execution_id, Event::CancelRequested { by, reason }),
-        Message::Resume {
-            execution_id,
-            wave,
-            attempt,
-        } => (execution_id, Event::Resume { wave, attempt }),
-        other => return Err(Stop::Reject(Role::Advancer.refusal(&other))),
-    };
-    executor.feed(&execution_id, event).await
+    let message: Message = executor.accept(body)?;
+    match message.input() {
+        MessageInput::Event(execution_id, event) => executor.feed(&execution_id, event).await,
+        // Refused by `accept` already; kept exhaustive rather than silent.
+        MessageInput::Start(message) => Err(Stop::Reject(Role::Advancer.refusal(&message))),
+        MessageInput::Check { .. } => Err(Stop::Reject(
+            "a `check` message belongs on the check queue, not on the advance queue".to_owned(),
+        )),
+    }
 }

@@ -8,12 +8,11 @@
 //! fails the SQS record and SQS redelivers it. Anything the engine must decide about (a DRS
 //! rejection, an exhausted budget, an unknown server) is a value, not an error.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use async_trait::async_trait;
+pub use engine::{Claim, Resolution};
 use engine::{
     ActionResult, Execution, ExecutionId, ExecutionStatus, JobId, JobSnapshot, Limits, Mode,
-    Notification, Rejection, RunAction, ServerId, StartRecovery, StartRequestId, TargetSelection,
+    Notification, Rejection, RunAction, StartRecovery, StartRequestId, TargetSelection,
     WaveIndex,
 };
 use jiff::Timestamp;
@@ -186,53 +185,6 @@ pub enum StartAnswer {
     Rejected(Rejection),
 }
 
-/// What a resolution found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolution {
-    /// The servers selected (IDs that exist plus servers carrying a tag set), sorted.
-    Servers(Vec<ServerId>),
-    /// The selection cannot be satisfied (e.g. these server IDs do not exist in the target).
-    Failed(String),
-}
-
-impl Resolution {
-    /// What `selection` finds among a target's source servers (each ID with its tags): the
-    /// listed IDs, which must all exist, and every server carrying all the tags of one of the
-    /// tag sets. An empty tag set selects nothing (it would be the whole account).
-    pub fn select(
-        selection: &TargetSelection,
-        servers: &BTreeMap<ServerId, BTreeMap<String, String>>,
-    ) -> Self {
-        let missing: Vec<&str> = selection
-            .server_ids
-            .iter()
-            .filter(|id| !servers.contains_key(*id))
-            .map(ServerId::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Self::Failed(format!(
-                "source server(s) not found: {}",
-                missing.join(", ")
-            ));
-        }
-        let tag_sets: Vec<_> = selection
-            .tag_sets
-            .iter()
-            .filter(|set| !set.is_empty())
-            .collect();
-        let mut selected: BTreeSet<ServerId> = selection.server_ids.iter().cloned().collect();
-        for (id, tags) in servers {
-            if tag_sets
-                .iter()
-                .any(|set| set.iter().all(|(k, v)| tags.get(k) == Some(v)))
-            {
-                selected.insert(id.clone());
-            }
-        }
-        Self::Servers(selected.into_iter().collect())
-    }
-}
-
 /// AWS Elastic Disaster Recovery, in any target account and region.
 #[async_trait]
 pub trait Drs: Send + Sync {
@@ -295,18 +247,6 @@ pub struct JobOwner {
     pub wave: WaveIndex,
 }
 
-/// Whether a claim on the shared DRS budget was granted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// Granted now: no `StartRecovery` of this request can be running under an earlier claim
-    /// (a claim is given back only after DRS rejected the request or its job completed).
-    Granted,
-    /// Already held by this request: a `StartRecovery` may have been sent under it (by an
-    /// invocation that died before recording the answer).
-    Held,
-    /// The scope's concurrent jobs or servers in active jobs are used up: back off.
-    Exhausted,
-}
 
 /// The job ledger: the DRS concurrent-job budget of each account+region, shared by every
 /// execution, and the owner of each job.

@@ -1,10 +1,11 @@
 //! The three Lambdas, and which of the engine's commands each carries out.
 //!
-//! A Lambda carries out the commands its role owns and those anyone may carry out; for the
-//! others it sends a [`crate::message::Message::Resume`] to the owner's queue, and the owner
-//! asks the engine again for what the wave waits on.
+//! The engine says which commands need which Lambda ([`engine::Command::handover`]); a
+//! Lambda carries out the others itself, and for those it sends a
+//! [`crate::message::Message::Resume`] to the carrier's queue, whose Lambda asks the engine
+//! again for what the wave waits on.
 
-use engine::Command;
+use engine::Carrier;
 use serde::{Deserialize, Serialize};
 
 use crate::message::{Message, QueueName};
@@ -52,18 +53,17 @@ impl Role {
         }
     }
 
-    /// The role that must carry out `command`; `None` when any role may.
-    pub fn owner_of(command: &Command) -> Option<Role> {
-        match command {
-            Command::ResolveServers { .. } | Command::StartRecovery(_) => Some(Role::Starter),
-            Command::RunAction(_) | Command::RequestApproval { .. } => Some(Role::Advancer),
-            Command::ScheduleCheck { .. }
-            | Command::ScheduleRetry { .. }
-            | Command::Advance { .. }
-            | Command::Notify(_)
-            | Command::Finish { .. }
-            | Command::ScheduleDrillCleanup(_) => None,
+    /// The role of the Lambda that carries out what the engine gives `carrier`.
+    pub fn of_carrier(carrier: Carrier) -> Self {
+        match carrier {
+            Carrier::Starter => Role::Starter,
+            Carrier::Advancer => Role::Advancer,
         }
+    }
+
+    /// Whether this role's Lambda handles `message`: those of its queue, and `Resume`.
+    pub fn accepts(self, message: &Message) -> bool {
+        message.queue().is_none_or(|queue| queue == self.queue())
     }
 
     /// Why `message` is not one this role handles (it is sent to the dead-letter queue).
@@ -78,41 +78,17 @@ impl Role {
             None => format!("a `{kind}` message is not handled by the {}", self.as_str()),
         }
     }
-
-    /// Whether this role carries out `command` itself.
-    pub fn carries_out(self, command: &Command) -> bool {
-        Self::owner_of(command).is_none_or(|owner| owner == self)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use engine::{ActionPhase, Notification, RunAction};
-
     use super::*;
 
     #[test]
-    fn each_role_owns_its_commands_and_shares_the_rest() {
-        let resolve = Command::ResolveServers { waves: Vec::new() };
-        let action = Command::RunAction(RunAction {
-            wave: 0,
-            attempt: 1,
-            phase: ActionPhase::Pre,
-            index: 0,
-            action: plan::Action::Lambda(plan::LambdaAction {
-                function_arn: "arn:aws:lambda:us-east-1:111122223333:function:f".into(),
-            }),
-            run_id: "e/0/1/pre/0".into(),
-        });
-        let notify = Command::Notify(Notification::ExecutionFinished {
-            status: engine::ExecutionStatus::Completed,
-        });
-        assert!(Role::Starter.carries_out(&resolve));
-        assert!(!Role::Advancer.carries_out(&resolve));
-        assert!(Role::Advancer.carries_out(&action));
-        assert!(!Role::Checker.carries_out(&action));
+    fn each_carrier_is_a_role_and_each_role_consumes_its_queue() {
+        assert_eq!(Role::of_carrier(Carrier::Starter), Role::Starter);
+        assert_eq!(Role::of_carrier(Carrier::Advancer), Role::Advancer);
         for role in Role::ALL {
-            assert!(role.carries_out(&notify));
             assert_eq!(Role::of_queue(role.queue()), role);
         }
     }

@@ -1,17 +1,17 @@
 //! The starter: starts executions, resolves waves' servers, starts their DRS jobs.
 //!
 //! Its queue carries execution requests ([`Message::StartExecution`]), start retries and
-//! work forwarded by the other Lambdas ([`Message::Resume`]), and triggers published to the SNS
+//! work handed over by the other Lambdas (`Resume`), and triggers published to the SNS
 //! trigger topic ([`crate::trigger`]).
 
-use engine::{Event, ExecutionId, ExecutionRequest, Mode};
+use engine::{Event, ExecutionId, ExecutionRequest, Mode, RECOVERY_CONFIRMATION};
 use plan::Plan;
 use tracing::{Instrument, info};
 
 use crate::deps::Deps;
 use crate::error::HandlerError;
-use crate::executor::{Decided, Executor, Stop};
-use crate::message::{self, Message, PlanSource, RECOVERY_CONFIRMATION};
+use crate::executor::{Executor, Stop};
+use crate::message::{self, Message, MessageInput, PlanSource};
 use crate::role::Role;
 use crate::trigger;
 
@@ -27,21 +27,21 @@ pub async fn handle_record(deps: &Deps, body: &str, message_id: &str) -> Result<
 
 async fn handle(executor: &Executor<'_>, body: &str, message_id: &str) -> Result<(), Stop> {
     let message = match message::decode(body) {
-        Ok(message) => message,
+        Ok(message) => executor.accepted(message)?,
         // Not a pipeline message: it may be a trigger published to the SNS trigger topic.
         Err(not_a_message) if !message::has_envelope(body) => trigger::parse(body)
             .map_err(|not_a_trigger| Stop::Reject(format!("{not_a_message}; {not_a_trigger}")))?
             .into_message(),
         Err(error) => return Err(Stop::Reject(error.to_string())),
     };
-    match message {
-        Message::StartExecution {
+    match message.input() {
+        MessageInput::Start(Message::StartExecution {
             execution_id,
             plan,
             mode,
             confirm,
             requested_by,
-        } => {
+        }) => {
             let request = StartRequest {
                 execution_id: execution_id.unwrap_or_else(|| execution_id_for_message(message_id)),
                 plan,
@@ -51,29 +51,11 @@ async fn handle(executor: &Executor<'_>, body: &str, message_id: &str) -> Result
             };
             start_execution(executor, request).await
         }
-        Message::RetryStart {
-            execution_id,
-            wave,
-            attempt,
-            token,
-        } => {
-            let event = Event::RetryDue {
-                wave,
-                attempt,
-                token,
-            };
-            executor.feed(&execution_id, event).await
-        }
-        Message::Resume {
-            execution_id,
-            wave,
-            attempt,
-        } => {
-            executor
-                .feed(&execution_id, Event::Resume { wave, attempt })
-                .await
-        }
-        other => Err(Stop::Reject(Role::Starter.refusal(&other))),
+        MessageInput::Event(execution_id, event) => executor.feed(&execution_id, event).await,
+        MessageInput::Start(message) => Err(Stop::Reject(Role::Starter.refusal(&message))),
+        MessageInput::Check { .. } => Err(Stop::Reject(
+            "a `check` message belongs on the check queue, not on the start queue".to_owned(),
+        )),
     }
 }
 
@@ -94,24 +76,13 @@ struct StartRequest {
 async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Result<(), Stop> {
     let deps = executor.deps;
     let executor = executor.for_execution(&request.execution_id);
-    if request.mode == Mode::Recovery && request.confirm.as_deref() != Some(RECOVERY_CONFIRMATION) {
+    if let Err(missing) = request.mode.confirmed(request.confirm.as_deref()) {
         return Err(Stop::Reject(format!(
-            "execution {}: a recovery (not a drill) must carry \"confirm\": \"{RECOVERY_CONFIRMATION}\"; \
-             got {}",
-            request.execution_id,
-            request
-                .confirm
-                .as_deref()
-                .map_or_else(|| "no confirmation".to_owned(), |c| format!("{c:?}"))
+            "execution {}: {missing}: send \"confirm\": \"{RECOVERY_CONFIRMATION}\"",
+            request.execution_id
         )));
     }
     let plan = plan_of(&executor, &request.plan).await?;
-    if let Err(diagnostics) = plan::validate(&plan) {
-        return Err(Stop::Reject(format!(
-            "execution {}: plan `{}` is invalid:\n{diagnostics}",
-            request.execution_id, plan.name
-        )));
-    }
     let engine_request = ExecutionRequest {
         execution_id: request.execution_id.clone(),
         plan,
@@ -119,29 +90,14 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
         limits: deps.config.limits,
         requested_by: request.requested_by,
     };
-    let (state, commands) = engine::start(engine_request.clone(), deps.clock.now())
+    // The engine validates the plan (every rule of the format) before anything starts.
+    let decision = engine::start(engine_request, deps.clock.now())
         .map_err(|e| Stop::Reject(e.to_string()))?;
-    executor.send_delayed(&state, &commands).await?;
-    let created = deps.executions.create(&state).await.map_err(|e| {
-        HandlerError::from_port(executor.context(None), "creating the execution", e)
-    })?;
-    if created {
-        info!(
-            plan = %state.plan.name,
-            mode = ?state.mode,
-            requested_by = %state.requested_by,
-            "execution started"
-        );
-        // A new execution is stored at version 1.
-        let decided = Decided {
-            state,
-            version: 1,
-            commands,
-        };
-        return executor.follow(decided).await;
+    if executor.create(decision).await? {
+        return Ok(());
     }
-    // Delivered before: the engine tells a duplicate from a reused ID and re-issues what is
-    // in flight.
+    // Delivered before (or the ID reused): the engine tells a duplicate from another
+    // request, and re-issues what is in flight.
     let Some((existing, version)) = executor.load(&request.execution_id).await? else {
         return Err(Stop::Fail(HandlerError::Transient {
             context: executor.context(None),
@@ -149,24 +105,11 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
         }));
     };
     info!("execution exists already: handled as a redelivered request");
-    let event = Event::ExecutionRequested(as_redelivery(engine_request, &request.plan, &existing));
+    let event = Event::ExecutionRequested {
+        mode: request.mode,
+        plan: request.plan,
+    };
     executor.drive(existing, version, event).await
-}
-
-/// The request as its first delivery made it: a stored plan may have been edited since, and
-/// the deployment's limits changed; neither makes a redelivery a different request.
-fn as_redelivery(
-    mut request: ExecutionRequest,
-    source: &PlanSource,
-    existing: &engine::Execution,
-) -> ExecutionRequest {
-    if let PlanSource::Stored { plan_name } = source {
-        if existing.plan.name == *plan_name {
-            request.plan = existing.plan.clone();
-        }
-    }
-    request.limits = existing.limits;
-    request
 }
 
 async fn plan_of(executor: &Executor<'_>, source: &PlanSource) -> Result<Plan, Stop> {

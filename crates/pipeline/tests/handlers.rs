@@ -265,7 +265,7 @@ async fn a_concurrent_cancel_wins_over_the_wave_start_it_raced() {
                 reason: "wrong plan".into(),
             };
             let input = Input::new(execution.id.clone(), cancel);
-            *execution = engine::decide(execution.clone(), input, at).unwrap().0;
+            *execution = engine::decide(execution.clone(), input, at).unwrap().state;
         }));
     cloud.send(&start("exec-1", &plan));
     cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
@@ -296,7 +296,7 @@ async fn a_crash_after_drs_accepted_a_start_is_recovered_with_one_job_per_chunk(
         );
         assert_each_server_started_once(&cloud, &plan);
         for wave in &execution.waves {
-            for chunk in &wave.chunks {
+            for chunk in wave.chunks() {
                 assert!(chunk.job_id().is_some(), "{chunk:?}");
             }
         }
@@ -604,7 +604,7 @@ async fn a_check_that_overtakes_the_save_of_its_token_is_delivered_again_not_dro
         (current + 1, execution.waves[current + 1].attempt + 1),
     ];
     for (wave, attempt) in cases {
-        let issued = execution.waves[wave].check.issued;
+        let issued = execution.waves[wave].last_check_token().0;
         let early = Message::Check {
             execution_id: "exec-1".into(),
             wave,

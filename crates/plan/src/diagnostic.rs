@@ -1,7 +1,10 @@
 //! What the parser and the validator report: problems with a place in the text and a path in the
 //! plan.
 
+use std::collections::HashSet;
 use std::fmt;
+
+use crate::limits::MAX_DIAGNOSTICS;
 
 /// A place in the plan text. Both numbers start at 1; columns count characters, not bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,7 +32,7 @@ impl fmt::Display for Position {
 ///
 /// Displays as `LINE:COL: path: message`; the position is left out when unknown (a plan checked
 /// with [`crate::validate`] has no text) and the path when the problem is about the whole plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// Where in the text, when the plan came from text.
     pub position: Option<Position>,
@@ -52,12 +55,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Every problem found in a plan, in the order of the text (problems without a position last).
+/// The problems found in a plan, in the order of the text (problems without a position last):
+/// the first [`MAX_DIAGNOSTICS`], then, when there were more, one without position or path
+/// saying how many were left out, so that every consumer bounds what it prints or returns.
 ///
 /// Displays one problem per line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
-#[error("{}", lines(.0))]
-pub struct Diagnostics(Vec<Diagnostic>);
+#[error("{}", lines(.problems))]
+pub struct Diagnostics {
+    problems: Vec<Diagnostic>,
+    omitted: usize,
+}
 
 fn lines(diagnostics: &[Diagnostic]) -> String {
     diagnostics
@@ -68,14 +76,19 @@ fn lines(diagnostics: &[Diagnostic]) -> String {
 }
 
 impl Diagnostics {
-    /// The problems, in order.
+    /// The problems, in order, the "and N more" line included.
     pub fn as_slice(&self) -> &[Diagnostic] {
-        &self.0
+        &self.problems
     }
 
-    /// The problems, owned.
+    /// The problems, owned, the "and N more" line included.
     pub fn into_vec(self) -> Vec<Diagnostic> {
-        self.0
+        self.problems
+    }
+
+    /// How many problems were left out after the first [`MAX_DIAGNOSTICS`] (0 when none were).
+    pub fn omitted(&self) -> usize {
+        self.omitted
     }
 }
 
@@ -83,21 +96,37 @@ impl std::ops::Deref for Diagnostics {
     type Target = [Diagnostic];
 
     fn deref(&self) -> &[Diagnostic] {
-        &self.0
+        &self.problems
     }
 }
 
 impl From<Vec<Diagnostic>> for Diagnostics {
-    /// Sorts by position (unknown positions last, in their given order) and drops repeats.
+    /// Sorts by position (unknown positions last, in their given order), drops repeats and keeps
+    /// the first [`MAX_DIAGNOSTICS`].
     fn from(mut diagnostics: Vec<Diagnostic>) -> Self {
         diagnostics.sort_by_key(|d| (d.position.is_none(), d.position));
-        let mut unique: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-        for diagnostic in diagnostics {
-            if !unique.contains(&diagnostic) {
-                unique.push(diagnostic);
-            }
+        // A set rather than a scan of the kept ones: 12,000 problems made that quadratic.
+        let mut seen = HashSet::with_capacity(diagnostics.len());
+        let first: Vec<bool> = diagnostics.iter().map(|d| seen.insert(d)).collect();
+        drop(seen);
+        let mut problems: Vec<Diagnostic> = diagnostics
+            .into_iter()
+            .zip(first)
+            .filter_map(|(diagnostic, first)| first.then_some(diagnostic))
+            .collect();
+        let omitted = problems.len().saturating_sub(MAX_DIAGNOSTICS);
+        if omitted > 0 {
+            problems.truncate(MAX_DIAGNOSTICS);
+            problems.push(Diagnostic {
+                position: None,
+                path: String::new(),
+                message: format!(
+                    "and {omitted} more problem{}, not listed; fix the ones above first",
+                    if omitted == 1 { "" } else { "s" }
+                ),
+            });
         }
-        Self(unique)
+        Self { problems, omitted }
     }
 }
 
@@ -106,7 +135,7 @@ impl IntoIterator for Diagnostics {
     type IntoIter = std::vec::IntoIter<Diagnostic>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.problems.into_iter()
     }
 }
 
@@ -115,7 +144,7 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type IntoIter = std::slice::Iter<'a, Diagnostic>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.problems.iter()
     }
 }
 
@@ -158,5 +187,31 @@ mod tests {
             all.to_string(),
             "2:5: a: early\n9:1: b: late\nz: no position"
         );
+    }
+
+    #[test]
+    fn only_the_first_problems_are_listed_then_how_many_more() {
+        let many: Vec<Diagnostic> = (1..=MAX_DIAGNOSTICS + 250)
+            .rev()
+            .map(|line| diagnostic(Some((line, 1)), "servers", "twice"))
+            .collect();
+        let all = Diagnostics::from(many);
+        assert_eq!(all.len(), MAX_DIAGNOSTICS + 1);
+        assert_eq!(all.omitted(), 250);
+        assert_eq!(all[0].position, Some(Position::new(1, 1)));
+        assert_eq!(
+            all[MAX_DIAGNOSTICS - 1].position,
+            Some(Position::new(MAX_DIAGNOSTICS, 1))
+        );
+        assert_eq!(
+            all.last().map(ToString::to_string).as_deref(),
+            Some("and 250 more problems, not listed; fix the ones above first")
+        );
+
+        let exactly: Vec<Diagnostic> = (1..=MAX_DIAGNOSTICS)
+            .map(|line| diagnostic(Some((line, 1)), "a", "bad"))
+            .collect();
+        let all = Diagnostics::from(exactly);
+        assert_eq!((all.len(), all.omitted()), (MAX_DIAGNOSTICS, 0));
     }
 }

@@ -54,7 +54,7 @@ fn length_of(s: &str) -> String {
 }
 
 /// A plan, wave, target or protection group name; `what` names which, for the message.
-pub(crate) fn check_name(value: &str, what: &str) -> Result<(), String> {
+pub fn check_name(value: &str, what: &str) -> Result<(), String> {
     let reason = if value.is_empty() {
         "it is empty".to_owned()
     } else if count(value) > MAX_NAME_CHARS {

@@ -77,6 +77,7 @@ mod tree;
 mod validation;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Position};
+pub use formats::check_name;
 pub use model::{
     Action, Defaults, LambdaAction, Plan, ProtectionGroup, SsmAutomation, Target, Wave,
 };

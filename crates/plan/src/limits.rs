@@ -87,6 +87,20 @@ pub const MAX_TAG_VALUE_CHARS: usize = 256;
 /// `sts:ExternalId` length, as STS defines it.
 pub const EXTERNAL_ID_CHARS: (usize, usize) = (2, 1224);
 
+/// Deepest nesting of lists and mappings in a plan text, the top-level mapping being level 1.
+/// A plan needs 8 (`waves[].post_actions[].ssm_automation.parameters.NAME[]`); without a limit,
+/// 20 KB of `- - - …` overflowed the stack of everything that walks the tree.
+pub const MAX_DEPTH: usize = 64;
+
+/// Most values (scalars, lists, mappings) a plan text may hold, aliases expanded: a few lines of
+/// nested aliases ("billion laughs") would otherwise expand to billions. A plan listing every
+/// server a DRS account may replicate holds a few thousand.
+pub const MAX_VALUES: usize = 100_000;
+
+/// Most problems listed for one plan; one more line says how many were left out. 12,000 copies
+/// of a server ID (240 KB) produced 1.9 MB of messages, and a Lambda response holds 6 MB.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// SSM Automation document names (or ARNs), as `StartAutomationExecution` defines them.
 pub const SSM_DOCUMENT_CHARS: (usize, usize) = (3, 128);
 

@@ -19,15 +19,15 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use engine::{DrillCleanup, Execution, ExecutionId, ExecutionStatus, Mode, WaveState};
+use engine::{DrillCleanup, Execution, ExecutionId, ExecutionStatus, WaveState};
 use jiff::Timestamp;
 pub use pipeline::ports::ExecutionSummary;
 use pipeline::ports::{ExecutionStore, PortError, PortResult, Version};
 
-use super::MAX_TRANSACTION_ITEMS;
 use super::cancellation::Cancellation;
 use super::compressed::{digest, gunzip_json, gzip, json};
 use super::item::{Item, Reader, b, n, s, timestamp};
+use super::{MAX_TRANSACTION_ITEMS, table_error};
 use crate::sdk_error;
 
 /// Partition key: the execution ID (S).
@@ -111,7 +111,7 @@ impl ExecutionTable {
                 .items()
                 .send();
             while let Some(item) = pages.next().await {
-                let item = item.map_err(|e| self.error("Query (active)", e))?;
+                let item = item.map_err(|e| table_error(&self.table, "Query (active)", e))?;
                 summaries.push(summary(&item, &self.table)?);
             }
         }
@@ -132,7 +132,7 @@ impl ExecutionTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem (cleanup)", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem (cleanup)", e))?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -149,20 +149,6 @@ impl ExecutionTable {
         id: &ExecutionId,
     ) -> PortResult<Vec<HashMap<String, AttributeValue>>> {
         self.query_items(id, false).await
-    }
-
-    fn error<E>(
-        &self,
-        operation: &str,
-        error: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-    ) -> PortError
-    where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        sdk_error::port_error(
-            &format!("DynamoDB {operation} on table {}", self.table),
-            error,
-        )
     }
 
     fn remember(&self, id: &ExecutionId, version: Version, digests: Vec<u64>) {
@@ -213,7 +199,7 @@ impl ExecutionTable {
         let mut pages = query.into_paginator().items().send();
         let mut items = Vec::new();
         while let Some(item) = pages.next().await {
-            items.push(item.map_err(|e| self.error("Query", e))?);
+            items.push(item.map_err(|e| table_error(&self.table, "Query", e))?);
         }
         Ok(items)
     }
@@ -231,7 +217,7 @@ impl ExecutionTable {
             .expression_attribute_names("#v", "version")
             .send()
             .await
-            .map_err(|e| self.error("GetItem", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem", e))?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -272,7 +258,7 @@ impl ExecutionTable {
             (SORT_KEY.to_owned(), s(STATE_ITEM)),
             ("version".to_owned(), n(version)),
             ("status".to_owned(), s(execution.status.to_string())),
-            ("mode".to_owned(), s(mode_text(execution.mode))),
+            ("mode".to_owned(), s(execution.mode.as_str())),
             (PLAN_NAME.to_owned(), s(execution.plan.name.clone())),
             ("requested_by".to_owned(), s(execution.requested_by.clone())),
             (
@@ -354,9 +340,10 @@ impl ExecutionTable {
         let Some(expires) = self.expires_at(execution) else {
             return;
         };
-        for (index, (wave, digest)) in execution.waves.iter().zip(digests).enumerate() {
+        let pending = pending_digest().ok();
+        for (index, (_, digest)) in execution.waves.iter().zip(digests).enumerate() {
             // Waves never started have no item to expire.
-            if written.contains(&index) || pending_digest(wave).ok() == Some(*digest) {
+            if written.contains(&index) || pending == Some(*digest) {
                 continue;
             }
             let result = self
@@ -419,7 +406,7 @@ impl ExecutionTable {
                     execution.id,
                     cancellation.codes()
                 ))),
-                None => Err(self.error("TransactWriteItems", error)),
+                None => Err(table_error(&self.table, "TransactWriteItems", error)),
             },
         }
     }
@@ -469,17 +456,10 @@ impl ExecutionTable {
                     })?
                 }
                 None => {
-                    let name = execution
-                        .plan
-                        .waves
-                        .get(index)
-                        .map(|w| w.name.clone())
-                        .unwrap_or_default();
-                    let wave = WaveState::pending(name);
-                    if pending_digest(&wave)? != *expected {
+                    if pending_digest()? != *expected {
                         return Ok(Assembled::Torn);
                     }
-                    wave
+                    WaveState::pending()
                 }
             };
             states.push(wave);
@@ -511,8 +491,9 @@ impl ExecutionStore for ExecutionTable {
             Some(("attribute_not_exists(#pk)", Vec::new())),
         )?];
         let mut written = Vec::new();
-        for (index, (wave, state)) in encoded.iter().zip(&execution.waves).enumerate() {
-            if wave.digest != pending_digest(state)? {
+        let pending = pending_digest()?;
+        for (index, wave) in encoded.iter().enumerate() {
+            if wave.digest != pending {
                 items.push(self.put(self.wave_item(execution, index, wave, 1)?, None)?);
                 written.push(index);
             }
@@ -601,7 +582,7 @@ impl ExecutionStore for ExecutionTable {
         request
             .send()
             .await
-            .map_err(|e| self.error("PutItem (cleanup)", e))?;
+            .map_err(|e| table_error(&self.table, "PutItem (cleanup)", e))?;
         Ok(())
     }
 
@@ -630,7 +611,7 @@ impl ExecutionStore for ExecutionTable {
             let Some(item) = pages.next().await else {
                 break;
             };
-            let item = item.map_err(|e| self.error("Query (by plan)", e))?;
+            let item = item.map_err(|e| table_error(&self.table, "Query (by plan)", e))?;
             summaries.push(summary(&item, &self.table)?);
         }
         Ok(summaries)
@@ -639,13 +620,6 @@ impl ExecutionStore for ExecutionTable {
 
 fn wave_key(index: usize) -> String {
     format!("WAVE#{index:04}")
-}
-
-fn mode_text(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Drill => "drill",
-        Mode::Recovery => "recovery",
-    }
 }
 
 fn encode_waves(execution: &Execution) -> PortResult<Vec<EncodedWave>> {
@@ -665,9 +639,9 @@ fn encode_waves(execution: &Execution) -> PortResult<Vec<EncodedWave>> {
         .collect()
 }
 
-/// The digest a wave would have if it had never started.
-fn pending_digest(wave: &WaveState) -> PortResult<u64> {
-    json(&WaveState::pending(wave.name.clone()))
+/// The digest a wave has while it has never started (every such wave is alike).
+fn pending_digest() -> PortResult<u64> {
+    json(&WaveState::pending())
         .map(|bytes| digest(&bytes))
         .map_err(PortError::Permanent)
 }

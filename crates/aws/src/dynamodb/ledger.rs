@@ -22,7 +22,7 @@ use pipeline::ports::{Claim, JobLedger, JobOwner, PortError, PortResult, Scope};
 
 use super::cancellation::Cancellation;
 use super::item::{Reader, bool, n, s, timestamp};
-use crate::sdk_error;
+use super::table_error;
 
 /// Partition key: `ACCOUNT#REGION`, or `JOB#<job id>` for owners (S).
 pub const PARTITION_KEY: &str = "scope";
@@ -98,7 +98,7 @@ impl LedgerTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem (budget)", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem (budget)", e))?;
         let Some(item) = output.item else {
             return Ok(Budget::default());
         };
@@ -125,7 +125,7 @@ impl LedgerTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem (claim)", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem (claim)", e))?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -136,20 +136,6 @@ impl LedgerTable {
             active: reader.opt_bool("active")?.unwrap_or(false),
             job_id: reader.opt_string("job_id")?.map(JobId::new),
         }))
-    }
-
-    fn error<E>(
-        &self,
-        operation: &str,
-        error: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-    ) -> PortError
-    where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        sdk_error::port_error(
-            &format!("DynamoDB {operation} on table {}", self.table),
-            error,
-        )
     }
 
     fn expires_at(&self) -> Option<i64> {
@@ -176,7 +162,7 @@ impl LedgerTable {
                         back_off(attempt).await;
                     }
                     Some(cancellation) => return Ok(Some(cancellation)),
-                    None => return Err(self.error(operation, error)),
+                    None => return Err(table_error(&self.table, operation, error)),
                 },
             }
         }
@@ -436,7 +422,7 @@ impl JobLedger for LedgerTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem (job owner)", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem (job owner)", e))?;
         let Some(item) = output.item else {
             return Ok(None);
         };

@@ -8,7 +8,7 @@ use pipeline::ports::{PlanStore, PlanSummary, PortError, PortResult, PutOutcome,
 use plan::Plan;
 
 use super::item::{Item, Reader, s, timestamp};
-use crate::sdk_error;
+use super::table_error;
 
 /// Partition key: the plan's name (S).
 pub const PARTITION_KEY: &str = "name";
@@ -33,20 +33,6 @@ impl PlanTable {
     pub fn table_name(&self) -> &str {
         &self.table
     }
-
-    fn error<E>(
-        &self,
-        operation: &str,
-        error: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-    ) -> PortError
-    where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        sdk_error::port_error(
-            &format!("DynamoDB {operation} on table {}", self.table),
-            error,
-        )
-    }
 }
 
 #[async_trait]
@@ -64,7 +50,7 @@ impl PlanStore for PlanTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem", e))?;
+            .map_err(|e| table_error(&self.table, "GetItem", e))?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -97,7 +83,10 @@ impl PlanStore for PlanTable {
         if let Some(description) = &plan.description {
             request = request.item("description", s(description.clone()));
         }
-        let output = request.send().await.map_err(|e| self.error("PutItem", e))?;
+        let output = request
+            .send()
+            .await
+            .map_err(|e| table_error(&self.table, "PutItem", e))?;
         Ok(if output.attributes.is_some_and(|a| !a.is_empty()) {
             PutOutcome::Replaced
         } else {
@@ -118,7 +107,7 @@ impl PlanStore for PlanTable {
             .send();
         let mut plans = Vec::new();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| self.error("Scan", e))?;
+            let item = item.map_err(|e| table_error(&self.table, "Scan", e))?;
             let what = format!("plan item in table {}", self.table);
             let stored = stored_plan(&item, &what)?;
             plans.push(PlanSummary {
@@ -142,7 +131,7 @@ impl PlanStore for PlanTable {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
-            .map_err(|e| self.error("DeleteItem", e))?;
+            .map_err(|e| table_error(&self.table, "DeleteItem", e))?;
         Ok(output.attributes.is_some_and(|a| !a.is_empty()))
     }
 }

@@ -80,7 +80,8 @@ pub fn started(id: &str, plan: plan::Plan, now: Timestamp) -> (Execution, Vec<Co
         },
         requested_by: "tests".into(),
     };
-    engine::start(request, now).unwrap()
+    let decision = engine::start(request, now).unwrap();
+    (decision.state, decision.after_save)
 }
 
 /// Server IDs `s-` + 17 hex digits, scattered like real ones (they compress as badly).
@@ -122,10 +123,11 @@ pub fn launched(execution: Execution, servers: Vec<engine::ServerId>, now: Times
         .collect();
     let resolved = Event::ServersResolved { waves };
     let (wave, attempt) = (0, 1);
-    let (mut state, mut commands) =
-        engine::decide(execution, Input::new(id.clone(), resolved), now).unwrap();
-    let mut pending: Vec<engine::StartRecovery> = commands
-        .drain(..)
+    let decision = engine::decide(execution, Input::new(id.clone(), resolved), now).unwrap();
+    let mut state = decision.state;
+    let mut pending: Vec<engine::StartRecovery> = decision
+        .after_save
+        .into_iter()
         .filter_map(|c| match c {
             Command::StartRecovery(s) => Some(s),
             _ => None,
@@ -139,9 +141,9 @@ pub fn launched(execution: Execution, servers: Vec<engine::ServerId>, now: Times
             request: start.request.clone(),
             job_id,
         };
-        let (next, more) = engine::decide(state, Input::new(id.clone(), event), now).unwrap();
-        state = next;
-        pending.extend(more.into_iter().filter_map(|c| match c {
+        let decision = engine::decide(state, Input::new(id.clone(), event), now).unwrap();
+        state = decision.state;
+        pending.extend(decision.after_save.into_iter().filter_map(|c| match c {
             Command::StartRecovery(s) if !s.reissue => Some(s),
             _ => None,
         }));
@@ -163,14 +165,14 @@ pub fn launched(execution: Execution, servers: Vec<engine::ServerId>, now: Times
                 .collect(),
         })
         .collect();
-    let check_token = engine::Token(state.waves[wave].check.issued);
-    let observed = Event::JobsObserved(engine::Observation {
+    let token = state.waves[wave].last_check_token();
+    let observed = Event::Check(engine::Observation {
         wave,
         attempt,
-        wake: engine::Wake::Check { token: check_token },
+        token,
         jobs: snapshots,
     });
     engine::decide(state, Input::new(id, observed), now)
         .unwrap()
-        .0
+        .state
 }

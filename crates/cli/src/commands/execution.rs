@@ -17,9 +17,6 @@ use crate::api::options::ApiOptions;
 use crate::api::{Request, segment};
 use crate::outcome::Outcome;
 
-/// The confirmation a recovery needs.
-const RECOVERY: &str = pipeline::message::RECOVERY_CONFIRMATION;
-
 /// `drsctl start` arguments.
 #[derive(Debug, Args)]
 pub struct StartArgs {
@@ -31,7 +28,7 @@ pub struct StartArgs {
     pub mode: ModeArg,
     /// `RECOVERY`: required with --mode recovery, so that a real failover is never started by
     /// a mistyped mode.
-    #[arg(long, value_name = "RECOVERY")]
+    #[arg(long, value_name = engine::RECOVERY_CONFIRMATION)]
     pub confirm: Option<String>,
     /// The new execution's ID (1 to 100 of A-Z a-z 0-9 - _ ., starting with a letter or
     /// digit). Default: a fresh `exec-drsctl-<UUID>`, printed before the request is sent.
@@ -48,18 +45,17 @@ pub struct StartArgs {
 
 /// `drsctl start PLAN --mode drill|recovery`: asks for an execution; prints its ID.
 pub fn start(args: &StartArgs) -> Outcome {
-    let mode = match args.mode {
-        ModeArg::Drill => "drill",
-        ModeArg::Recovery => "recovery",
-    };
-    if args.mode == ModeArg::Recovery && args.confirm.as_deref() != Some(RECOVERY) {
-        let given = match &args.confirm {
+    let mode = engine::Mode::from(args.mode);
+    if let Err(missing) = mode.confirmed(args.confirm.as_deref()) {
+        let given = match missing.given {
             Some(value) => format!(" (--confirm `{value}` is not it)"),
             None => String::new(),
         };
         eprintln!(
-            "drsctl start: refused: --mode recovery fails over to the recovery site for real; \
-             to go ahead, add --confirm {RECOVERY}{given}. For a test, use --mode drill."
+            "drsctl start: refused: --mode {mode} fails over to the recovery site for real; \
+             to go ahead, add --confirm {}{given}. For a test, use --mode {}.",
+            engine::RECOVERY_CONFIRMATION,
+            engine::Mode::Drill,
         );
         return Outcome::Invalid;
     }
@@ -70,7 +66,8 @@ pub fn start(args: &StartArgs) -> Outcome {
         .execution_id
         .clone()
         .unwrap_or_else(|| format!("exec-drsctl-{}", uuid::Uuid::new_v4()));
-    let mut body = json!({ "plan": args.plan, "mode": mode, "execution_id": execution_id });
+    let mut body =
+        json!({ "plan": args.plan, "mode": mode.as_str(), "execution_id": execution_id });
     if let Some(confirm) = &args.confirm {
         body["confirm"] = json!(confirm);
     }

@@ -320,7 +320,11 @@ fn conclude(ending: &Ending, limit: Duration) -> Outcome {
                 .iter()
                 .position(|w| w.phase == WavePhase::AwaitingApproval)
                 .unwrap_or(execution.current_wave);
-            let name = execution.waves.get(wave).map_or("?", |w| w.name.as_str());
+            let name = execution
+                .plan
+                .waves
+                .get(wave)
+                .map_or("?", |w| w.name.as_str());
             eprintln!(
                 "The execution is paused before wave {} ({name}), waiting for an approval; \
                  --approve never leaves it paused, so the rehearsal ends here, not completed.",

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use aws_adapters::scheduler::{
     ScheduleError, ScheduleExpression, ScheduleInfo, ScheduleRequest, ScheduleSpec, ScheduleTarget,
-    Schedules, mode_name,
+    Schedules,
 };
 use aws_adapters::{AwsSettings, Resources};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
@@ -77,7 +77,7 @@ pub struct CreateArgs {
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ModeArg::Drill)]
     pub mode: ModeArg,
     /// `RECOVERY`, required with --mode recovery.
-    #[arg(long, value_name = "RECOVERY")]
+    #[arg(long, value_name = engine::RECOVERY_CONFIRMATION)]
     pub confirm: Option<String>,
     /// The schedule's name (default: PLAN-MODE-HASH, derived from the plan, mode, expression
     /// and time zone, so the same schedule cannot be created twice).
@@ -230,7 +230,7 @@ impl Action {
 
 fn print(out: &mut dyn Write, info: &ScheduleInfo) -> Outcome {
     let (plan, mode) = match &info.request {
-        Some((plan, mode)) => (plan.as_str(), mode_name(*mode)),
+        Some((plan, mode)) => (plan.as_str(), mode.as_str()),
         None => ("-", "-"),
     };
     let line = format!(

@@ -1,9 +1,11 @@
 //! `drsctl plan apply|get|list|delete`: the plans stored in the orchestrator, through its API
 //! (deployed, or run in-process on the tables: see [`crate::api`]).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use clap::ValueEnum;
+use saphyr::{EmitError, Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
 use serde_json::Value;
 
 use super::remote::{
@@ -13,7 +15,6 @@ use crate::api::options::ApiOptions;
 use crate::api::{Request, Transport, segment};
 use crate::outcome::Outcome;
 use crate::plan_file::{self, ReadError};
-use crate::yaml_out::to_yaml;
 
 /// `--output` of `plan get`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,9 +106,56 @@ pub fn get(plan_name: &str, format: PlanFormat, options: &ApiOptions) -> Outcome
         let plan = &body["plan"];
         match format {
             PlanFormat::Json => print_json(plan),
-            PlanFormat::Yaml => print_text(&to_yaml(plan)),
+            PlanFormat::Yaml => match to_yaml(plan) {
+                Ok(text) => print_text(&text),
+                Err(error) => {
+                    eprintln!("drsctl plan get: {error}");
+                    Outcome::IoError
+                }
+            },
         }
     })
+}
+
+/// `value` (what the API answers as JSON) as a YAML document, in the form plan files are
+/// written in, so that the plan parser reads it back. Ends with a newline.
+fn to_yaml(value: &Value) -> Result<String, EmitError> {
+    let mut text = String::new();
+    YamlEmitter::new(&mut text).dump(&yaml_node(value))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Keys a reader looks for first; the others follow in the JSON object's (alphabetical) order.
+const FIRST_KEYS: [&str; 2] = ["name", "description"];
+
+fn yaml_node(value: &Value) -> Yaml<'_> {
+    match value {
+        Value::Null => Yaml::Value(Scalar::Null),
+        Value::Bool(b) => Yaml::Value(Scalar::Boolean(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Value(Scalar::Integer(i)),
+            // A float or an integer beyond i64: JSON's own text, a YAML number as well.
+            None => Yaml::Representation(Cow::Owned(n.to_string()), ScalarStyle::Plain, None),
+        },
+        Value::String(text) => yaml_string(text),
+        Value::Array(items) => Yaml::Sequence(items.iter().map(yaml_node).collect()),
+        Value::Object(map) => {
+            let first = FIRST_KEYS.iter().filter_map(|key| map.get_key_value(*key));
+            let rest = map
+                .iter()
+                .filter(|(key, _)| !FIRST_KEYS.contains(&key.as_str()));
+            let mut mapping = Mapping::new();
+            for (key, value) in first.chain(rest) {
+                mapping.insert(yaml_string(key), yaml_node(value));
+            }
+            Yaml::Mapping(mapping)
+        }
+    }
+}
+
+fn yaml_string(text: &str) -> Yaml<'_> {
+    Yaml::Value(Scalar::String(Cow::Borrowed(text)))
 }
 
 /// `drsctl plan list`: one line per stored plan.
@@ -185,7 +233,149 @@ fn display_name(file: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    #[test]
+    fn json_is_written_as_block_yaml_with_the_name_and_description_first() {
+        let value = json!({
+            "description": "Billing: tier 1",
+            "name": "billing",
+            "waves": [
+                {"name": "db", "groups": ["db"], "pause_before": true},
+                {"name": "app", "groups": [], "rto_minutes": 30}
+            ],
+            "defaults": {},
+            "flag": "yes",
+            "count": "42",
+            "ratio": 1.5,
+            "none": null,
+            "nested": [[1, 2], {"a": {"b": "c"}}]
+        });
+        assert_eq!(
+            to_yaml(&value).unwrap(),
+            "---\n\
+             name: billing\n\
+             description: \"Billing: tier 1\"\n\
+             count: \"42\"\n\
+             defaults: {}\n\
+             flag: \"yes\"\n\
+             nested:\n  \
+               - - 1\n    \
+                 - 2\n  \
+               - a:\n      \
+                   b: c\n\
+             none: ~\n\
+             ratio: 1.5\n\
+             waves:\n  \
+               - name: db\n    \
+                 groups:\n      \
+                   - db\n    \
+                 pause_before: true\n  \
+               - name: app\n    \
+                 groups: []\n    \
+                 rto_minutes: 30\n"
+        );
+    }
+
+    /// The plan files of the repository: examples and end-to-end fixtures.
+    fn plan_files() -> Vec<std::path::PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for dir in ["examples/plans", "tests/fixtures/plans"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_plan_written_as_yaml_reads_back_as_the_same_plan() {
+        let files = plan_files();
+        assert!(files.len() >= 8, "{files:?}");
+        for file in files {
+            let original = plan::parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            let yaml = to_yaml(&serde_json::to_value(&original).unwrap()).unwrap();
+            assert!(yaml.starts_with("---\nname: "), "{yaml}");
+            let back = plan::parse(&yaml).unwrap_or_else(|e| panic!("{file:?}: {e}\n{yaml}"));
+            assert_eq!(back, original, "{file:?}");
+        }
+    }
+
+    #[test]
+    fn strings_yaml_would_read_as_something_else_come_back_as_the_same_strings() {
+        let minimal = plan::parse(
+            "name: p\nprotection_groups: {db: {servers: [s-1234567890abcdef0]}}\n\
+             waves: [{name: w, groups: [db]}]\n",
+        )
+        .unwrap();
+        for text in [
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "True",
+            "FALSE",
+            "null",
+            "Null",
+            "~",
+            "42",
+            "-1",
+            "+1",
+            "0x1F",
+            "0o17",
+            "1e5",
+            "1.5",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "inf",
+            "nan",
+            "",
+            " leading",
+            "trailing ",
+            "a: b",
+            "a:b",
+            "# not a comment",
+            "a #b",
+            "- item",
+            "[a]",
+            "{a: b}",
+            "a, b",
+            "two\nlines",
+            "tab\there",
+            "\"quoted\"",
+            "it's",
+            "back\\slash",
+            "---",
+            "...",
+            "@at",
+            "`tick",
+            "!tag",
+            "&anchor",
+            "*alias",
+            "|",
+            ">",
+            "%",
+            "?",
+            "2026-01-01",
+            "ünïcode — ok",
+            "\u{feff}bom",
+            "\u{7f}del",
+        ] {
+            let plan = plan::Plan {
+                description: Some(text.to_owned()),
+                ..minimal.clone()
+            };
+            let yaml = to_yaml(&serde_json::to_value(&plan).unwrap()).unwrap();
+            let back = plan::parse(&yaml).unwrap_or_else(|e| panic!("{text:?}: {e}\n{yaml}"));
+            assert_eq!(back.description.as_deref(), Some(text), "{yaml}");
+        }
+    }
 
     #[test]
     fn the_name_of_an_invalid_plan_is_still_found() {

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+use saphyr::{MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
+use super::load;
 use super::{
     AccountConfig, ClockConfig, ClockMode, EventsConfig, FailPhase, LaunchProfile, Quotas,
     REPLICATION_STATES, Replication, Scenario, SecondsRange, ServerSpec, Throttling,
@@ -137,17 +138,16 @@ const REPLICATION_KEYS: &[&str] = &["state", "lag_seconds"];
 const MAX_BULK_COUNT: i64 = 100_000;
 
 pub(crate) fn parse_scenario(text: &str, source_name: &str) -> Result<Scenario, ScenarioErrors> {
-    let docs = match MarkedYamlOwned::load_from_str(text) {
+    let docs = match load::load(text) {
         Ok(docs) => docs,
         Err(err) => {
-            let marker = err.marker();
             return Err(ScenarioErrors::single(
                 source_name,
                 ScenarioError {
-                    line: marker.line().max(1),
-                    column: marker.col() + 1,
+                    line: err.line,
+                    column: err.column,
                     path: "(yaml)".to_owned(),
-                    message: format!("invalid YAML: {}", err.info()),
+                    message: err.message,
                 },
             ));
         }

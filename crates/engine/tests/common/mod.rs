@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use engine::{
-    ActionPhase, ActionResult, Command, EngineError, Event, Execution, ExecutionRequest,
-    ExecutionStatus, Input, JobSnapshot, JobStatus, LaunchEvent, LaunchResult, LaunchStatus,
-    Limits, Mode, Observation, Rejection, ResolutionOutcome, ResolvedTarget, ServerId,
-    ServerSnapshot, StartRecovery, StartRequestId, Token, Wake, WaveResolution, WaveState,
+    ActionPhase, ActionResult, BeforeSave, ClaimRelease, Command, Decision, Delayed, EngineError,
+    Event, Execution, ExecutionRequest, ExecutionStatus, Input, JobSnapshot, JobStatus,
+    LaunchEvent, LaunchResult, LaunchStatus, Limits, Mode, Observation, Rejection,
+    ResolutionOutcome, ResolvedTarget, ServerId, ServerSnapshot, StartRecovery, StartRequestId,
+    Token, WaveResolution, WaveState,
 };
 use jiff::{SignedDuration, Timestamp};
 use plan::{Plan, ProtectionGroup, Wave};
@@ -143,9 +144,14 @@ pub fn resolved(waves: Vec<Vec<ResolvedTarget>>) -> Event {
 pub struct Harness {
     pub state: Execution,
     pub now: Timestamp,
+    /// The last decision's effects after the save.
     commands: Vec<Command>,
-    /// Every command emitted so far, in order.
+    /// The last decision's effects before the save.
+    before_save: Vec<BeforeSave>,
+    /// Every command (effect after the save) emitted so far, in order.
     pub history: Vec<Command>,
+    /// Every effect before the save emitted so far, in order.
+    pub before_save_history: Vec<BeforeSave>,
 }
 
 impl Harness {
@@ -172,12 +178,18 @@ impl Harness {
 
     /// [`Harness::unresolved`] with a mode and limits.
     pub fn unresolved_with(plan: Plan, mode: Mode, limits: Limits) -> Self {
-        let (state, commands) = engine::start(request(plan, mode, limits), t(0)).unwrap();
+        let Decision {
+            state,
+            before_save,
+            after_save,
+        } = engine::start(request(plan, mode, limits), t(0)).unwrap();
         Self {
             state,
             now: t(0),
-            history: commands.clone(),
-            commands,
+            history: after_save.clone(),
+            commands: after_save,
+            before_save_history: before_save.clone(),
+            before_save,
         }
     }
 
@@ -196,25 +208,52 @@ impl Harness {
     }
 
     pub fn try_send(&mut self, event: Event) -> Result<(), EngineError> {
-        let (state, commands) =
-            engine::decide(self.state.clone(), Input::new(EXEC, event), self.now)?;
+        let Decision {
+            state,
+            before_save,
+            after_save,
+        } = engine::decide(self.state.clone(), Input::new(EXEC, event), self.now)?;
         self.state = state;
-        self.history.extend(commands.iter().cloned());
-        self.commands = commands;
+        self.history.extend(after_save.iter().cloned());
+        self.before_save_history.extend(before_save.iter().cloned());
+        self.commands = after_save;
+        self.before_save = before_save;
         Ok(())
     }
 
-    /// Sends `event` and asserts it changed nothing and asked for nothing.
+    /// Sends `event` and asserts it changed nothing and asked for nothing, before or after
+    /// the save.
     pub fn assert_no_op(&mut self, event: Event) {
         let before = self.state.clone();
         self.send(event.clone());
         assert_eq!(self.state, before, "{event:?} changed the state");
         assert_eq!(self.commands, [], "{event:?} emitted commands");
+        assert_eq!(self.before_save, [], "{event:?} emitted effects before the save");
     }
 
-    /// The commands of the last decision.
+    /// The commands (effects after the save) of the last decision.
     pub fn commands(&self) -> &[Command] {
         &self.commands
+    }
+
+    /// The effects before the save of the last decision.
+    pub fn before_save(&self) -> &[BeforeSave] {
+        &self.before_save
+    }
+
+    /// The checks the last decision scheduled.
+    pub fn checks(&self) -> Vec<Delayed> {
+        checks_of(&self.before_save)
+    }
+
+    /// The start retries the last decision scheduled.
+    pub fn retries(&self) -> Vec<Delayed> {
+        retries_of(&self.before_save)
+    }
+
+    /// The ledger claims the last decision gave back.
+    pub fn releases(&self) -> Vec<ClaimRelease> {
+        releases_of(&self.before_save)
     }
 
     pub fn status(&self) -> ExecutionStatus {
@@ -281,9 +320,9 @@ impl Harness {
     /// The current wave's starts requested and not answered yet, as first asked for.
     pub fn unanswered_starts(&self) -> Vec<Command> {
         self.wave(self.current())
-            .chunks
+            .chunks()
             .iter()
-            .filter(|chunk| matches!(chunk.state, engine::chunk::ChunkState::Requested { .. }))
+            .filter(|chunk| chunk.state.name() == "requested")
             .map(|chunk| {
                 Command::StartRecovery(StartRecovery {
                     request: self.request_id(chunk.index),
@@ -355,19 +394,15 @@ impl Harness {
     /// The live check token of the current wave.
     pub fn live_check(&self) -> Token {
         self.wave(self.current())
-            .check
-            .pending
+            .live_check()
             .expect("no live check")
-            .token
     }
 
     /// The live retry token of the current wave.
     pub fn live_retry(&self) -> Token {
         self.wave(self.current())
-            .retry
-            .pending
+            .live_retry()
             .expect("no live retry")
-            .token
     }
 
     /// A check message with the live token, seeing `jobs`.
@@ -379,17 +414,17 @@ impl Harness {
     /// A check message with `token`, seeing `jobs`.
     pub fn check_with(&mut self, token: Token, jobs: Vec<JobSnapshot>) -> &mut Self {
         let (wave, attempt) = (self.current(), self.attempt());
-        self.send(Event::JobsObserved(Observation {
+        self.send(Event::Check(Observation {
             wave,
             attempt,
-            wake: Wake::Check { token },
+            token,
             jobs,
         }))
     }
 
     pub fn retry_due(&mut self) -> &mut Self {
         let (wave, attempt, token) = (self.current(), self.attempt(), self.live_retry());
-        self.send(Event::RetryDue {
+        self.send(Event::RetryStart {
             wave,
             attempt,
             token,
@@ -398,7 +433,7 @@ impl Harness {
 
     pub fn advance(&mut self) -> &mut Self {
         let (wave, attempt) = (self.current(), self.attempt());
-        self.send(Event::WaveAdvance { wave, attempt })
+        self.send(Event::Advance { wave, attempt })
     }
 
     pub fn action(&mut self, phase: ActionPhase, index: usize, result: ActionResult) -> &mut Self {
@@ -453,6 +488,39 @@ pub fn launch_event(job: &str, server: &str) -> LaunchEvent {
         server_id: server.into(),
         result: LaunchResult::Succeeded,
     }
+}
+
+/// The checks among `effects`.
+pub fn checks_of(effects: &[BeforeSave]) -> Vec<Delayed> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            BeforeSave::Check(check) => Some(*check),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The start retries among `effects`.
+pub fn retries_of(effects: &[BeforeSave]) -> Vec<Delayed> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            BeforeSave::RetryStart(retry) => Some(*retry),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The claim releases among `effects`.
+pub fn releases_of(effects: &[BeforeSave]) -> Vec<ClaimRelease> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            BeforeSave::ReleaseClaim(release) => Some(release.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether `commands` hold a `Finish` with `status`.

@@ -15,7 +15,7 @@ pub enum ErrorCode {
     InvalidRequest,
     /// 400: the plan does not parse or breaks the format's rules (see `errors`).
     InvalidPlan,
-    /// 400: a recovery was requested without `"confirm": "RECOVERY"`.
+    /// 400: a recovery was requested without its confirmation (`engine::RECOVERY_CONFIRMATION`).
     ConfirmationRequired,
     /// 404: no such route, plan, execution or wave.
     NotFound,

@@ -5,14 +5,14 @@
 //! pipeline's message; the starter or the advancer acts on it, and the engine decides again
 //! with the state it then finds.
 
-use engine::{Execution, ExecutionId, Mode, WavePhase};
+use engine::{ApprovalRefused, Execution, ExecutionId, Mode, PlanSource, RECOVERY_CONFIRMATION};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::errors::ApiError;
 use super::plans::not_stored;
 use super::{ApiDeps, ApiRequest, ApiResponse, body, detail};
-use crate::message::{Message, PlanSource, QueueName, RECOVERY_CONFIRMATION};
+use crate::message::{Message, QueueName};
 
 /// The longest execution ID accepted from a caller.
 pub const MAX_EXECUTION_ID_CHARS: usize = 100;
@@ -48,14 +48,9 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
     let mode = start
         .mode
         .ok_or_else(|| ApiError::invalid_request("`mode` is missing: \"drill\" or \"recovery\""))?;
-    if mode == Mode::Recovery && start.confirm.as_deref() != Some(RECOVERY_CONFIRMATION) {
+    if let Err(missing) = mode.confirmed(start.confirm.as_deref()) {
         return Err(ApiError::confirmation_required(format!(
-            "a recovery (not a drill) launches production recovery instances: repeat the \
-             request with \"confirm\": \"{RECOVERY_CONFIRMATION}\"{}",
-            match start.confirm.as_deref() {
-                Some(other) => format!(" (got {other:?})"),
-                None => String::new(),
-            }
+            "{missing}: repeat the request with \"confirm\": \"{RECOVERY_CONFIRMATION}\""
         )));
     }
     let execution_id = match start.execution_id {
@@ -66,12 +61,14 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
     // Checked before the plan: a retry of a request already taken answers as the first did,
     // even if the plan was deleted since (the execution holds its own copy).
     if let Some(existing) = load(deps, &execution_id).await? {
-        if existing.plan.name != plan_name || existing.mode != mode {
+        let source = PlanSource::Stored {
+            plan_name: plan_name.clone(),
+        };
+        if !existing.is_same_request(mode, &source) {
             return Err(ApiError::conflict(format!(
                 "execution `{execution_id}` exists already, for plan `{}` ({}): choose \
                  another execution_id",
-                existing.plan.name,
-                mode_name(existing.mode)
+                existing.plan.name, existing.mode
             )));
         }
         // A retry of a request the starter has taken: nothing more to send.
@@ -239,19 +236,16 @@ pub async fn approve(
         )));
     };
     let execution = found(deps, id).await?;
-    let Some(state) = execution.waves.get(wave) else {
-        return Err(ApiError::not_found(format!(
-            "execution `{id}` has {} wave(s), numbered from 0: there is no wave {wave}",
-            execution.waves.len()
-        )));
-    };
-    if state.phase != WavePhase::AwaitingApproval {
-        let status = detail::wave_status(&execution, wave)
-            .map_or_else(|| "unknown".to_owned(), |s| s.to_owned());
-        return Err(ApiError::conflict(format!(
-            "wave {wave} (`{}`) of execution `{id}` is not awaiting approval: it is {status}",
-            state.name
-        )));
+    match execution.check_approval(wave) {
+        Ok(()) => {}
+        Err(refused @ ApprovalRefused::NoSuchWave { .. }) => {
+            return Err(ApiError::not_found(refused.to_string()));
+        }
+        Err(refused @ ApprovalRefused::NotAwaiting { .. }) => {
+            let status = detail::wave_status(&execution, wave)
+                .map_or_else(|| "unknown".to_owned(), |s| s.to_owned());
+            return Err(ApiError::conflict(format!("{refused}: it is {status}")));
+        }
     }
     let message = Message::Approve {
         execution_id: execution.id.clone(),
@@ -292,13 +286,6 @@ async fn send(
         .send(queue, message, 0)
         .await
         .map_err(|e| ApiError::from_port(doing, e))
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Drill => "drill",
-        Mode::Recovery => "recovery",
-    }
 }
 
 /// Whether `c` may appear in an execution ID: it names DynamoDB items and DRS tags and is

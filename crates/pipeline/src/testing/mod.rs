@@ -44,7 +44,7 @@ pub fn started_as_listed(
     request: engine::ExecutionRequest,
     now: jiff::Timestamp,
 ) -> Result<Execution, engine::EngineError> {
-    let (state, _) = engine::start(request, now)?;
+    let state = engine::start(request, now)?.state;
     let plan = &state.plan;
     let waves = plan
         .waves
@@ -66,7 +66,7 @@ pub fn started_as_listed(
         })
         .collect();
     let input = Input::new(state.id.clone(), Event::ServersResolved { waves });
-    Ok(engine::decide(state, input, now)?.0)
+    Ok(engine::decide(state, input, now)?.state)
 }
 
 /// Locks `mutex`, even if a panicking test poisoned it.

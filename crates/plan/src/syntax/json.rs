@@ -5,24 +5,64 @@
 //! YAML 1.2, but saphyr rejects escaped UTF-16 surrogate pairs (`"\ud83d\ude00"`), which tools
 //! like Python's `json.dumps` write for every emoji. Strings are produced with the double-quoted
 //! style and everything else as plain scalars, so [`super::Finisher`] resolves `true`, `null` and
-//! numbers exactly as it does for YAML.
+//! numbers exactly as it does for YAML. The reader recurses once per level, which
+//! [`check_depth`] bounds to [`MAX_DEPTH`] before anything else reads the text.
 
 use saphyr_parser::ScalarStyle;
 
-use super::{RawKind, RawNode};
+use super::{RawKind, RawNode, too_deep, too_many_values};
 use crate::diagnostic::{Diagnostic, Position};
+use crate::limits::{MAX_DEPTH, MAX_VALUES};
 
 /// The JSON value in `text`.
 pub(super) fn read(text: &str) -> Result<RawNode, Diagnostic> {
+    check_depth(text)?;
     serde_json::from_str::<serde_json::Value>(text).map_err(|error| syntax_error(text, &error))?;
     let mut reader = Reader {
         text,
         offset: 0,
         line: 1,
         column: 1,
+        values: 0,
     };
     reader.blank();
     reader.value()
+}
+
+/// Refuses nesting deeper than [`MAX_DEPTH`] before anything recurses. serde_json stops at 128
+/// levels on its own, with its own message; this gives JSON the same limit and message as YAML.
+/// Only brackets outside strings count; the text need not be valid JSON yet.
+fn check_depth(text: &str) -> Result<(), Diagnostic> {
+    let (mut depth, mut line, mut column) = (0_usize, 1, 1);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '"' => in_string = true,
+                '[' | '{' if depth == MAX_DEPTH => {
+                    return Err(too_deep(Position::new(line, column)));
+                }
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    Ok(())
 }
 
 fn syntax_error(text: &str, error: &serde_json::Error) -> Diagnostic {
@@ -58,6 +98,8 @@ struct Reader<'t> {
     offset: usize,
     line: usize,
     column: usize,
+    /// Values read so far, keys included.
+    values: usize,
 }
 
 impl Reader<'_> {
@@ -105,9 +147,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Counts a value (keys too, as YAML does), refused beyond [`MAX_VALUES`].
+    fn count(&mut self, at: Position) -> Result<(), Diagnostic> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(too_many_values(at, false));
+        }
+        Ok(())
+    }
+
     fn value(&mut self) -> Result<RawNode, Diagnostic> {
         self.blank();
         let position = self.position();
+        self.count(position)?;
         let kind = match self.peek() {
             Some('{') => self.object()?,
             Some('[') => self.array()?,
@@ -139,6 +191,7 @@ impl Reader<'_> {
         loop {
             self.blank();
             let key_position = self.position();
+            self.count(key_position)?;
             let key = RawNode {
                 kind: RawKind::Scalar {
                     text: self.string()?,

@@ -4,7 +4,9 @@
 //! ([`yaml`], saphyr's YAML 1.2 parser). Both produce [`RawNode`]s, which [`Finisher`] turns
 //! into the [`Node`] tree the same way for both: scalars resolved by the YAML 1.2 core schema,
 //! keys checked for duplicates, tags refused. So both formats get the same values, the same
-//! positions and the same messages.
+//! positions and the same messages. Both refuse lists and mappings nested deeper than
+//! [`MAX_DEPTH`], which is what keeps the recursive walks of the tree (here and in
+//! [`crate::decode`]) within the stack.
 
 mod json;
 mod yaml;
@@ -15,6 +17,7 @@ use saphyr::Scalar;
 use saphyr_parser::{ScalarStyle, Tag};
 
 use crate::diagnostic::{Diagnostic, Position};
+use crate::limits::{MAX_DEPTH, MAX_VALUES};
 use crate::path::Path;
 use crate::tree::{Entry, Node, Value};
 
@@ -74,18 +77,30 @@ enum RawKind {
     Mapping(Vec<(RawNode, RawNode)>),
 }
 
-impl RawNode {
-    fn count(&self) -> usize {
-        match &self.kind {
-            RawKind::Scalar { .. } => 1,
-            RawKind::Sequence(items) => 1 + items.iter().map(RawNode::count).sum::<usize>(),
-            RawKind::Mapping(entries) => {
-                1 + entries
-                    .iter()
-                    .map(|(k, v)| k.count() + v.count())
-                    .sum::<usize>()
-            }
-        }
+/// The error for a list or mapping that starts at `at`, [`MAX_DEPTH`] levels deep already.
+fn too_deep(at: Position) -> Diagnostic {
+    Diagnostic {
+        position: Some(at),
+        path: String::new(),
+        message: format!(
+            "lists and mappings are nested more than {MAX_DEPTH} levels deep here; \
+             a plan needs far fewer"
+        ),
+    }
+}
+
+/// The error for a value beyond the [`MAX_VALUES`]th, at `at`; `through_alias` when an alias
+/// copied it.
+fn too_many_values(at: Position, through_alias: bool) -> Diagnostic {
+    let what = if through_alias {
+        "with its aliases expanded (each alias copies its anchor's values), the plan holds"
+    } else {
+        "the plan holds"
+    };
+    Diagnostic {
+        position: Some(at),
+        path: String::new(),
+        message: format!("{what} more than {MAX_VALUES} values; a plan is much smaller"),
     }
 }
 

@@ -112,7 +112,7 @@ pub fn wave_line(execution: &Execution, index: usize, now: Timestamp) -> String 
         "wave {}/{} {:<14} {:<18} {servers}{timing}",
         index + 1,
         execution.waves.len(),
-        wave.name,
+        execution.wave_name(index),
         phase_text(wave.phase)
     )
 }
@@ -166,7 +166,7 @@ impl Progress {
         let mut lines = vec![format!(
             "{} ({}) {} — simulated {} (x{})",
             execution.plan.name,
-            mode_text(execution.mode),
+            execution.mode,
             execution.status,
             offset(execution, at),
             self.time_scale
@@ -203,10 +203,7 @@ impl Progress {
             let _ = writeln!(
                 err,
                 "[{at}] execution {} of plan {} ({}): {}",
-                execution.id,
-                execution.plan.name,
-                mode_text(execution.mode),
-                execution.status
+                execution.id, execution.plan.name, execution.mode, execution.status
             );
             self.last_status = Some(execution.status);
         }
@@ -233,13 +230,6 @@ fn terminal_width() -> usize {
         .unwrap_or(120)
 }
 
-fn mode_text(mode: engine::Mode) -> &'static str {
-    match mode {
-        engine::Mode::Drill => "drill",
-        engine::Mode::Recovery => "recovery",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use engine::ServerState;
@@ -263,7 +253,7 @@ mod tests {
 
     #[test]
     fn servers_are_counted_by_launch_status() {
-        let mut wave = WaveState::pending("db");
+        let mut wave = WaveState::pending();
         wave.servers = vec![
             server("s-00000000000000001", LaunchStatus::Pending),
             server("s-00000000000000002", LaunchStatus::InProgress),

@@ -90,14 +90,10 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// The report as text.
 pub fn render(report: &ExecutionReport, context: &Context<'_>) -> String {
     let mut text = String::new();
-    let mode = match report.mode {
-        engine::Mode::Drill => "drill",
-        engine::Mode::Recovery => "recovery",
-    };
     let _ = writeln!(
         text,
-        "\nExecution {} of plan {} ({mode}): {}",
-        report.execution_id, report.plan, report.status
+        "\nExecution {} of plan {} ({}): {}",
+        report.execution_id, report.plan, report.mode, report.status
     );
     let took = report
         .duration_seconds

@@ -1,0 +1,127 @@
+//! The job ledger's claims: the DRS budget a `StartRecovery` request holds, and when it is
+//! given back.
+//!
+//! Before each `StartRecovery` the starter claims one job of the request's servers in the
+//! target's scope (account and region, shared by every execution). The answer says what may
+//! have happened before: [`Claim::Granted`] now means nothing of this request can be running
+//! (a claim is given back only after DRS rejected the request or its job completed), while
+//! [`Claim::Held`] means a start may have gone out under it (by an invocation that died
+//! before recording the answer). A decision gives claims back ([`released`]) when its jobs
+//! complete and when a launch ends with requests still in the air.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chunk::ChunkState;
+use crate::command::StartRecovery;
+use crate::decision::ClaimRelease;
+use crate::drs::JobStatus;
+use crate::execution::{Execution, WavePhase};
+use crate::id::StartRequestId;
+use crate::input::{Event, Rejection};
+
+/// The ledger's answer to a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    /// Granted now: no `StartRecovery` of this request can be running under an earlier claim.
+    Granted,
+    /// Already held by this request: a `StartRecovery` may have been sent under it.
+    Held,
+    /// The scope's concurrent jobs or servers in active jobs are used up: back off.
+    Exhausted,
+}
+
+/// What to do with a `StartRecovery` once its claim is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claimed {
+    /// Call DRS with this request. A re-issue whose claim was granted fresh never reached
+    /// DRS, so it is sent as a first request (no search for its job: the common case of a
+    /// start the advancer asked for and forwarded to the starter).
+    Start(StartRecovery),
+    /// Do not call DRS: the engine's answer is this rejection (the budget is used up).
+    Rejected(Event),
+}
+
+impl StartRecovery {
+    /// What `claim` means for this request.
+    pub fn claimed(mut self, claim: Claim) -> Claimed {
+        match claim {
+            Claim::Exhausted => Claimed::Rejected(Event::StartRejected {
+                request: self.request,
+                rejection: Rejection::QuotaExceeded,
+            }),
+            Claim::Granted => {
+                self.reissue = false;
+                Claimed::Start(self)
+            }
+            Claim::Held => Claimed::Start(self),
+        }
+    }
+}
+
+/// Whether a claim answered `claim` stays held after DRS answered `rejection`: when a start
+/// may have gone out under it before (it was held already) and the rejection does not say
+/// it did not (a throttled search for its job, someone else's conflict), so that the retry
+/// searches for its job again rather than start afresh. An adopted job (a conflict with our
+/// own running job) keeps its claim too: the job holds the budget. Otherwise the claim is
+/// given back at once, before the engine hears of the rejection.
+pub fn kept_after(claim: Claim, rejection: &Rejection) -> bool {
+    match rejection {
+        Rejection::Conflict {
+            running_job: Some(_),
+        } => true,
+        Rejection::Validation { .. } => false,
+        _ => claim == Claim::Held,
+    }
+}
+
+/// The claims that `before → after` finished: those of jobs that became `COMPLETED`, and,
+/// when a wave's launch ended (or the wave timed out or was cancelled) with jobs still
+/// running or requests unanswered, those of their chunks. Sorted, each once.
+pub fn released(before: &Execution, after: &Execution) -> Vec<ClaimRelease> {
+    let mut releases = BTreeSet::new();
+    for (index, (was, now)) in before.waves.iter().zip(&after.waves).enumerate() {
+        let release = |target: &Option<String>, chunk: usize| ClaimRelease {
+            target: target.clone(),
+            request: StartRequestId {
+                execution: after.id.clone(),
+                wave: index,
+                attempt: now.attempt,
+                chunk,
+            },
+        };
+        for job in &now.jobs {
+            let completed_before = was
+                .job(&job.id)
+                .is_some_and(|old| old.status == JobStatus::Completed);
+            if job.status == JobStatus::Completed && !completed_before {
+                for &chunk in &job.chunks {
+                    releases.insert(release(&job.target, chunk));
+                }
+            }
+        }
+        let launch_left = was.phase == WavePhase::Launching && now.phase != WavePhase::Launching;
+        if launch_left {
+            for chunk in &now.chunks {
+                // Every claim the launch may still hold: a job not seen completed, a request
+                // unanswered, or a re-issue rejected while its claim stayed held (backing off,
+                // then abandoned). Giving back a claim not held changes nothing.
+                let holding = match &chunk.state {
+                    ChunkState::Requested { .. }
+                    | ChunkState::BackingOff { .. }
+                    | ChunkState::Abandoned => chunk.requests > 0,
+                    ChunkState::Started { job_id } => now
+                        .job(job_id)
+                        .is_some_and(|job| job.status != JobStatus::Completed),
+                    ChunkState::Queued => false,
+                };
+                if holding {
+                    releases.insert(release(&chunk.target, chunk.index));
+                }
+            }
+        }
+    }
+    releases.into_iter().collect()
+}

@@ -1,0 +1,160 @@
+//! Starting an execution: what is sent, confirmations, idempotent retries.
+
+use super::*;
+
+#[tokio::test]
+async fn starting_an_execution_sends_its_request_to_the_start_queue() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    let response = world
+        .call(
+            "POST",
+            "/executions",
+            Some(r#"{"plan": "billing", "mode": "drill"}"#),
+        )
+        .await;
+    assert_eq!(response.status, 202, "{:?}", response.body);
+    let id = "exec-api-JKJaXmPLvHcESHA_3d";
+    assert_eq!(
+        body(&response),
+        &json!({"execution_id": id, "plan": "billing", "mode": "drill", "status": "REQUESTED"})
+    );
+    assert_eq!(
+        world.sent(),
+        [(
+            QueueName::Start,
+            Message::StartExecution {
+                execution_id: Some(id.into()),
+                plan: PlanSource::Stored {
+                    plan_name: "billing".into()
+                },
+                mode: Mode::Drill,
+                confirm: None,
+                requested_by: CALLER.into(),
+            }
+        )]
+    );
+
+    // Another request ID, another execution.
+    let mut second = request(
+        "POST",
+        "/executions",
+        Some(r#"{"plan":"billing","mode":"drill"}"#),
+    );
+    second.request_id = "JKJaXmPLvHcESHB=".to_owned();
+    let second = world.call_with(second).await;
+    assert_ne!(body(&second)["execution_id"], id);
+}
+
+#[tokio::test]
+async fn a_recovery_needs_its_confirmation_and_nothing_is_sent_without_it() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    for body_text in [
+        r#"{"plan": "billing", "mode": "recovery"}"#,
+        r#"{"plan": "billing", "mode": "recovery", "confirm": "recovery"}"#,
+    ] {
+        let response = world.call("POST", "/executions", Some(body_text)).await;
+        assert_eq!(
+            (response.status, error_code(&response)),
+            (400, "confirmation_required"),
+            "{body_text}"
+        );
+    }
+    assert!(world.sent().is_empty());
+    let confirmed = world
+        .call(
+            "POST",
+            "/executions",
+            Some(r#"{"plan": "billing", "mode": "recovery", "confirm": "RECOVERY"}"#),
+        )
+        .await;
+    assert_eq!(confirmed.status, 202);
+    assert!(matches!(
+        &world.sent()[..],
+        [(QueueName::Start, Message::StartExecution { mode: Mode::Recovery, confirm: Some(c), .. })]
+            if c == "RECOVERY"
+    ));
+}
+
+#[tokio::test]
+async fn bad_start_requests_say_what_is_wrong() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    for (text, code, says) in [
+        (r#"{"plan": "nope", "mode": "drill"}"#, "not_found", "nope"),
+        (r#"{"plan": "billing"}"#, "invalid_request", "`mode`"),
+        (r#"{"mode": "drill"}"#, "invalid_request", "`plan`"),
+        (
+            r#"{"plan": "billing", "mode": "party"}"#,
+            "invalid_request",
+            "party",
+        ),
+        (
+            r#"{"plan": "billing", "mode": "drill", "modee": 1}"#,
+            "invalid_request",
+            "modee",
+        ),
+        (
+            r#"{"plan": "billing", "mode": "drill", "execution_id": "a/b"}"#,
+            "invalid_request",
+            "execution_id",
+        ),
+        ("not json", "invalid_request", "JSON"),
+        ("", "invalid_request", "empty"),
+    ] {
+        let response = world.call("POST", "/executions", Some(text)).await;
+        assert_eq!(error_code(&response), code, "{text}: {:?}", response.body);
+        let message = body(&response)["message"].as_str().unwrap();
+        assert!(message.contains(says), "{text}: {message}");
+    }
+    assert!(world.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_caller_chosen_execution_id_makes_retries_idempotent() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    let start = r#"{"plan": "billing", "mode": "drill", "execution_id": "exec-nightly-1"}"#;
+    let first = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(body(&first)["execution_id"], "exec-nightly-1");
+    assert_eq!(world.sent().len(), 1);
+    world
+        .execution("exec-nightly-1", "2025-09-30T09:00:00Z")
+        .await;
+    let retry = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(
+        (retry.status, &body(&retry)["status"]),
+        (202, &json!("RUNNING"))
+    );
+    assert_eq!(world.sent().len(), 1, "a retry sends nothing more");
+    let reused = start.replace("\"drill\"", "\"recovery\", \"confirm\": \"RECOVERY\"");
+    let conflict = world.call("POST", "/executions", Some(&reused)).await;
+    assert_eq!((conflict.status, error_code(&conflict)), (409, "conflict"));
+}
+
+#[tokio::test]
+async fn a_retry_of_a_taken_start_request_is_answered_even_once_its_plan_is_deleted() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    let start = r#"{"plan": "billing", "mode": "drill", "execution_id": "exec-nightly-2"}"#;
+    let first = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    world
+        .execution("exec-nightly-2", "2025-09-30T09:00:00Z")
+        .await;
+    let deleted = world.call("DELETE", "/plans/billing", None).await;
+    assert_eq!(deleted.status, 204);
+    let retry = world.call("POST", "/executions", Some(start)).await;
+    assert_eq!(
+        (retry.status, &body(&retry)["status"]),
+        (202, &json!("RUNNING")),
+        "{:?}",
+        retry.body
+    );
+    assert_eq!(world.sent().len(), 1, "a retry sends nothing more");
+    // A new request for the deleted plan is still a 404.
+    let fresh = start.replace("exec-nightly-2", "exec-nightly-3");
+    let missing = world.call("POST", "/executions", Some(&fresh)).await;
+    assert_eq!((missing.status, error_code(&missing)), (404, "not_found"));
+}
