@@ -11,9 +11,11 @@ calls through `lambda-functions`, `pipeline` and `aws-adapters` (see `infra/READ
   of `pipeline::testing` are not production code and are skipped);
 - role-dependent code is pruned the way it runs: in a `match role { Role::X => … }` only the
   binary's role's arm is followed, and in the command dispatcher (`Executor::execute`) only
-  the arms of commands the role carries out (`Role::owner_of` is `None` or the role). A
-  binary whose `main` names no role (the HTTP API's `api`) must never reach role-dependent
-  code: the walk stops with an error if it does;
+  the arms of commands the role carries out: the engine's `Command::handover` names no
+  carrier for them (anyone) or the role's (`Role::of_carrier`), and `Executor::carry_out`
+  hands the others over instead of executing them. A binary whose `main` names no role (the
+  HTTP API's `api`) must never reach role-dependent code: the walk stops with an error if it
+  does;
 - the HTTP API's ports (`ApiDeps` in `pipeline/src/api/mod.rs`) are followed like the
   handlers' (`deps.plans.put(…)`); their fields must name the same traits as `Deps`' fields;
 - an AWS SDK operation call is `.op()` where `op` is an operation of an `aws_sdk_*` crate the
@@ -49,10 +51,16 @@ PORTS_MODULE = ("pipeline", "ports.rs")
 DEPS_MODULE = ("pipeline", "deps.rs")
 # The HTTP API's dependency bundle (`ApiDeps`: borrowed ports, same field names as `Deps`).
 API_DEPS_MODULE = ("pipeline", "api/mod.rs")
-# The command dispatcher and the guard in front of it (`Executor::carry_out`).
-DISPATCH = ("pipeline", "executor.rs", "Executor", "execute")
-DISPATCH_GUARD = ("pipeline", "executor.rs", "Executor", "carry_out", "carries_out(&command)")
-OWNER_OF = ("pipeline", "role.rs", "Role", "owner_of")
+# The command dispatcher and the guard in front of it (`Executor::carry_out`): a command
+# whose handover names another role's carrier is handed over, never executed.
+DISPATCH = ("pipeline", "executor/commands.rs", "Executor", "execute")
+DISPATCH_GUARD = ("pipeline", "executor/commands.rs", "Executor", "carry_out",
+                  ["command.handover()", "Role::of_carrier(handover.carrier)!=self.role",
+                   "continue;"])
+# Which Lambda carries out each command: the engine's `Command::handover` (its carrier, or
+# None: whoever holds the command), and the carrier's role (`Role::of_carrier`).
+HANDOVER = ("crates/engine/src", "command.rs", "Command", "handover")
+OF_CARRIER = ("pipeline", "role.rs", "Role", "of_carrier")
 
 
 class ShapeError(AssertionError):
@@ -85,6 +93,7 @@ class Reach:
     ports: set[tuple[str, str]] = field(default_factory=set)  # (trait, method)
     calls: list[SdkCall] = field(default_factory=list)
     bodies: dict[tuple, Function] = field(default_factory=dict)
+    named_types: set[str] = field(default_factory=set)  # `Type::…` in the reached bodies
 
 
 @dataclass
@@ -160,6 +169,10 @@ class Workspace:
                     self.free_by_name.setdefault(fn.name, []).append(fn)
         self.port_traits = self._port_traits()
         self.deps_fields = self._deps_fields()
+        # The crates' own traits that are not ports (`runner::Handler`): a generic caller
+        # dispatches to the implementation of the type its caller built.
+        self.own_traits = {name for f in self.files
+                           for name in re.findall(r"\bpub trait (\w+)", f.text)} - self.port_traits
         self.by_name: dict[str, list[Function]] = {}
         for f in self.files:
             for fn in f.functions:
@@ -221,19 +234,51 @@ class Workspace:
         raise ShapeError(f"{crate}/src/{module}: {owner}::{name} is missing")
 
     def command_owners(self) -> dict[str, str | None]:
-        """`Role::owner_of`, read from its match: command -> owning role (None: anyone)."""
-        body = self.method(*OWNER_OF).body
-        blocks = match_blocks(body, "command")
+        """Command -> the role that carries it out (None: anyone), read from the engine's
+        `Command::handover` match and `Role::of_carrier`."""
+        src, module, owner, name = HANDOVER
+        handover = [fn for f in read_crate("engine", WORKSPACE / src) if f.module == module
+                    for fn in f.functions if fn.owner == owner and fn.name == name]
+        if len(handover) != 1:
+            raise ShapeError(f"{src}/{module}: {owner}::{name} is missing")
+        body = handover[0].body
+        blocks = match_blocks(body, "self")
         if len(blocks) != 1:
-            raise ShapeError("Role::owner_of no longer is one `match command`")
+            raise ShapeError("Command::handover no longer is one `match self`")
+        carriers = self.carrier_roles()
         owners: dict[str, str | None] = {}
         for arm in arms(body, *blocks[0]):
-            role = re.search(r"Role::(\w+)", body[arm.start:arm.end].split("=>", 1)[1])
+            outcome = body[arm.start:arm.end].split("=>", 1)[1]
+            carrier = re.findall(r"Carrier::(\w+)", outcome)
+            if carrier and "return None" not in outcome and len(set(carrier)) == 1:
+                if carrier[0] not in carriers:
+                    raise ShapeError(f"Role::of_carrier does not name Carrier::{carrier[0]}")
+                role = carriers[carrier[0]]
+            elif not carrier and re.search(r"\breturn None\b", outcome):
+                role = None
+            else:
+                raise ShapeError(f"Command::handover: arm `{arm.head}` names neither one "
+                                 "carrier nor `return None`")
             for command in re.findall(r"Command::(\w+)", arm.head):
-                owners[command] = role.group(1) if role else None
+                owners[command] = role
         if not owners:
-            raise ShapeError("Role::owner_of names no command")
+            raise ShapeError("Command::handover names no command")
         return owners
+
+    def carrier_roles(self) -> dict[str, str]:
+        """`Role::of_carrier`: carrier -> role."""
+        body = self.method(*OF_CARRIER).body
+        blocks = match_blocks(body, "carrier")
+        if len(blocks) != 1:
+            raise ShapeError("Role::of_carrier no longer is one `match carrier`")
+        result = {}
+        for arm in arms(body, *blocks[0]):
+            role = re.search(r"Role::(\w+)", body[arm.start:arm.end].split("=>", 1)[1])
+            for carrier in re.findall(r"Carrier::(\w+)", arm.head):
+                if role is None:
+                    raise ShapeError(f"Role::of_carrier: Carrier::{carrier} names no role")
+                result[carrier] = role.group(1)
+        return result
 
     def roles(self) -> set[str]:
         text = self._file("pipeline", "role.rs").text
@@ -256,9 +301,12 @@ class Workspace:
         reach = Reach(binary, role.group(1) if role else None)
         owners = self.command_owners()
         guard = self.method(*DISPATCH_GUARD[:4]).body
-        if DISPATCH_GUARD[4] not in guard.replace(" ", "") or "self.execute(" not in guard:
-            raise ShapeError("Executor::carry_out no longer guards `execute` with "
-                             "`carries_out(&command)`: the per-role pruning is unsound")
+        compact = re.sub(r"\s+", "", guard)
+        if not all(g.replace(" ", "") in compact for g in DISPATCH_GUARD[4]) \
+                or "self.execute(" not in guard \
+                or compact.find("continue;") > compact.find("self.execute("):
+            raise ShapeError("Executor::carry_out no longer hands over the commands of another "
+                             "role's carrier before `execute`: the per-role pruning is unsound")
         queue = list(main)
         while queue:
             fn = queue.pop()
@@ -267,6 +315,7 @@ class Workspace:
             reach.functions.add(fn.key)
             reach.bodies[fn.key] = fn
             body = self._pruned(fn, reach.role, owners)
+            reach.named_types |= set(re.findall(r"\b([A-Z]\w*)::", body))
             reach.calls += self._sdk_calls(fn, body)
             queue += self._callees(fn, body, reach)
         return reach
@@ -293,7 +342,7 @@ class Workspace:
                     raise ShapeError(f"Executor::execute: arm `{arm.head}` names no command")
                 unknown = [c for c in commands if c not in owners]
                 if unknown:
-                    raise ShapeError(f"Role::owner_of does not name {unknown}")
+                    raise ShapeError(f"Command::handover does not name {unknown}")
                 if all(owners[c] not in (None, role) for c in commands):
                     cuts.append((arm.start, arm.end))
         for a, b in sorted(cuts, reverse=True):
@@ -360,11 +409,18 @@ class Workspace:
                 found += self.free_by_name.get(name, [])
         # x.f() on a local or a field: by name among the crates' methods.
         for name in re.findall(r"(?<![\w.:])(?!self\.)[a-z_]\w*\.(\w+)\(", body):
-            found += self.by_name.get(name, [])
+            found += self.by_method_name(name, reach)
         for name in re.findall(r"\bself\.[a-z_]\w*\.(\w+)\(", body):
-            found += self.by_name.get(name, [])
+            found += self.by_method_name(name, reach)
         # f(…).g(): followed only when `g` is no SDK builder method.
         for name in re.findall(r"[)?]\.(\w+)\(", body):
             if name not in self.sdk_method_names:
-                found += self.by_name.get(name, [])
+                found += self.by_method_name(name, reach)
         return found
+
+    def by_method_name(self, name: str, reach: Reach) -> list[Function]:
+        """The crates' methods called `name`; of the crates' own traits (`Handler::invoke`),
+        only the implementations for types a reached body names (`QueueFunction::new(…)`):
+        `runner::run` serves the handler its caller built, not every handler."""
+        return [fn for fn in self.by_name.get(name, [])
+                if fn.trait not in self.own_traits or fn.owner in reach.named_types]

@@ -11,7 +11,7 @@ import unittest
 
 import iam
 import shared
-from code_calls import Reach, SdkCall, ShapeError
+from code_calls import DISPATCH, Reach, SdkCall, ShapeError
 from policy_check import UNSCOPED_ACTIONS, Deployment, broader, drs_requirements, missing
 from rust_source import Function
 
@@ -91,7 +91,7 @@ class TheDerivationFailsClosed(unittest.TestCase):
 
     def test_a_port_reached_without_deps_is_refused(self):
         body = "{ let ledger = &self.deps.ledger; ledger.release(&scope, &request); }"
-        function = Function("pipeline", "executor.rs", "sneaky", "Executor", None, body)
+        function = Function("pipeline", DISPATCH[1], "sneaky", "Executor", None, body)
         with self.assertRaises(ShapeError):
             shared.workspace()._callees(function, body, Reach("starter", "Starter"))
 
@@ -105,7 +105,7 @@ class TheDerivationFailsClosed(unittest.TestCase):
 
     def test_role_dependent_code_reached_without_a_role_is_refused(self):
         workspace = shared.workspace()
-        dispatcher = workspace.method("pipeline", "executor.rs", "Executor", "execute")
+        dispatcher = workspace.method(*DISPATCH)
         with self.assertRaisesRegex(ShapeError, "names none"):
             workspace._pruned(dispatcher, None, workspace.command_owners())
 

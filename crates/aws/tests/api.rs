@@ -9,7 +9,7 @@ mod support;
 use aws_adapters::{ApiStores, QueueRef, ReceiveOptions, Resources, create_all};
 use pipeline::api::{ApiRequest, ApiResponse, handle};
 use pipeline::message::{Message, PlanSource, QueueName, decode};
-use pipeline::ports::ExecutionStore;
+use pipeline::ports::{Created, ExecutionStore};
 use serde_json::json;
 use support::{at, config, plan, started, unique};
 
@@ -115,8 +115,14 @@ async fn the_api_on_dynamodb_and_sqs() {
         ("exec-a", "2025-09-29T09:00:00Z"),
         ("exec-b", "2025-09-30T09:00:00Z"),
     ] {
-        let (execution, _) = started(id, billing.clone(), at(when));
-        assert!(stores.executions.create(&execution).await.unwrap());
+        // Two live executions of one plan: the plan must allow it.
+        let mut concurrent = billing.clone();
+        concurrent.allow_concurrent_executions = true;
+        let (execution, _) = started(id, concurrent, at(when));
+        assert_eq!(
+            stores.executions.create(&execution).await.unwrap(),
+            Created::New
+        );
     }
     let detail = call(&stores, "GET", "/executions/exec-b", None).await;
     assert_eq!(detail.status, 200);

@@ -12,7 +12,8 @@ use aws_adapters::{ExecutionTable, LedgerTable, PlanTable, Resources, create_all
 use aws_sdk_dynamodb::types::AttributeValue;
 use engine::{ExecutionStatus, JobId, Limits, StartRequestId};
 use pipeline::ports::{
-    Claim, ExecutionStore, JobLedger, JobOwner, PlanStore, PortError, PutOutcome, Scope, StoredPlan,
+    Claim, Created, ExecutionStore, JobLedger, JobOwner, PlanStore, PortError, PutOutcome, Scope,
+    StoredPlan,
 };
 use support::{at, config, launched, plan, server_ids, started, unique};
 
@@ -44,9 +45,10 @@ async fn executions_are_created_once_and_loaded_back_equal() {
         at("2024-03-01T09:00:00Z"),
     );
 
-    assert!(table.create(&execution).await.unwrap());
-    assert!(
-        !table.create(&execution).await.unwrap(),
+    assert_eq!(table.create(&execution).await.unwrap(), Created::New);
+    assert_eq!(
+        table.create(&execution).await.unwrap(),
+        Created::Exists,
         "a second create must not overwrite"
     );
     let (loaded, version) = table.load(&execution.id).await.unwrap().unwrap();
@@ -216,12 +218,11 @@ async fn finished_executions_get_a_ttl_and_leave_the_active_index() {
         ExecutionTable::new(config.dynamodb(), &resources.executions.name).with_ttl_days(Some(7));
     let now = at("2024-03-01T09:00:00Z");
     let plan_name = unique("plan");
-    let (older, _) = started("exec-older", plan(&plan_name, 2), now);
-    let (running, _) = started(
-        "exec-running",
-        plan(&plan_name, 2),
-        at("2024-03-02T09:00:00Z"),
-    );
+    // Two live executions of one plan: the plan must allow it.
+    let mut concurrent = plan(&plan_name, 2);
+    concurrent.allow_concurrent_executions = true;
+    let (older, _) = started("exec-older", concurrent.clone(), now);
+    let (running, _) = started("exec-running", concurrent, at("2024-03-02T09:00:00Z"));
     table.create(&older).await.unwrap();
     table.create(&running).await.unwrap();
     let active: Vec<_> = table.list_active().await.unwrap();
@@ -674,4 +675,50 @@ async fn a_missing_table_is_a_permanent_error_naming_it() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_plan_is_held_by_its_live_execution_and_given_back_by_it_alone() {
+    let (resources, config) = tables().await;
+    let table = ExecutionTable::new(config.dynamodb(), &resources.executions.name);
+    let plan_name = unique("held");
+    let now = at("2024-03-01T09:00:00Z");
+    let (first, _) = started("exec-held-1", plan(&plan_name, 1), now);
+    let (second, _) = started("exec-held-2", plan(&plan_name, 1), now);
+    assert_eq!(table.create(&first).await.unwrap(), Created::New);
+    assert_eq!(
+        table.plan_holder(&plan_name).await.unwrap(),
+        Some(first.id.clone())
+    );
+    assert_eq!(
+        table.create(&second).await.unwrap(),
+        Created::PlanHeld {
+            by: first.id.clone()
+        },
+        "a second live execution of the plan is refused"
+    );
+    assert!(
+        table.load(&second.id).await.unwrap().is_none(),
+        "a refused creation writes nothing"
+    );
+    // A redelivered creation of the holder is an existing execution, not a held plan.
+    assert_eq!(table.create(&first).await.unwrap(), Created::Exists);
+    // Only the holder gives the hold back, and giving it back twice is harmless.
+    table.release_plan(&plan_name, &second.id).await.unwrap();
+    assert_eq!(
+        table.plan_holder(&plan_name).await.unwrap(),
+        Some(first.id.clone())
+    );
+    table.release_plan(&plan_name, &first.id).await.unwrap();
+    table.release_plan(&plan_name, &first.id).await.unwrap();
+    assert_eq!(table.plan_holder(&plan_name).await.unwrap(), None);
+    assert_eq!(table.create(&second).await.unwrap(), Created::New);
+    // A plan that allows concurrent executions takes no hold.
+    let mut open = plan(&unique("open"), 1);
+    open.allow_concurrent_executions = true;
+    let (a, _) = started("exec-open-a", open.clone(), now);
+    let (b, _) = started("exec-open-b", open.clone(), now);
+    assert_eq!(table.create(&a).await.unwrap(), Created::New);
+    assert_eq!(table.create(&b).await.unwrap(), Created::New);
+    assert_eq!(table.plan_holder(&open.name).await.unwrap(), None);
 }

@@ -18,7 +18,8 @@ use engine::{DrillCleanup, Execution, ExecutionId, JobId, Limits, StartRequestId
 use pipeline::Deps;
 use pipeline::message::{Message, QueueName};
 use pipeline::ports::{
-    Claim, ExecutionStore, JobLedger, JobOwner, PlanStore, PortResult, Queues, Scope, Version,
+    Claim, Created, ExecutionStore, JobLedger, JobOwner, PlanStore, PortResult, Queues, Scope,
+    Version,
 };
 use plan::Plan;
 
@@ -149,9 +150,19 @@ struct CountedExecutions {
 
 #[async_trait]
 impl ExecutionStore for CountedExecutions {
-    async fn create(&self, execution: &Execution) -> PortResult<bool> {
+    async fn create(&self, execution: &Execution) -> PortResult<Created> {
         self.counter.count(Call::DynamoWrite("execution create"));
         self.inner.create(execution).await
+    }
+
+    async fn release_plan(&self, plan_name: &str, holder: &ExecutionId) -> PortResult<()> {
+        self.counter.count(Call::DynamoWrite("plan hold release"));
+        self.inner.release_plan(plan_name, holder).await
+    }
+
+    async fn plan_holder(&self, plan_name: &str) -> PortResult<Option<ExecutionId>> {
+        self.counter.count(Call::DynamoRead("plan hold read"));
+        self.inner.plan_holder(plan_name).await
     }
 
     async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>> {

@@ -277,7 +277,9 @@ mod tests {
             limits: engine::Limits::default(),
             requested_by: "bench".into(),
         };
-        let execution = engine::start(request, t("2026-01-01T00:00:00Z")).unwrap().state;
+        let execution = engine::start(request, t("2026-01-01T00:00:00Z"))
+            .unwrap()
+            .state;
         execution.report()
     }
 }

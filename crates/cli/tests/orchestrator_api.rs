@@ -93,7 +93,10 @@ impl Stack {
                 requested_by: "starter-test".into(),
             };
             let state = started_as_listed(request, jiff::Timestamp::now()).unwrap();
-            assert!(table.create(&state).await.unwrap());
+            assert_eq!(
+                table.create(&state).await.unwrap(),
+                pipeline::ports::Created::New
+            );
         });
         id
     }

@@ -46,12 +46,19 @@ impl Execution {
                 waves: self.waves.len(),
             });
         };
-        if self.is_terminal() || wave != self.current_wave || state.phase != WavePhase::AwaitingApproval
+        if self.is_terminal()
+            || wave != self.current_wave
+            || state.phase != WavePhase::AwaitingApproval
         {
             return Err(ApprovalRefused::NotAwaiting {
                 execution: self.id.clone(),
                 wave,
-                name: self.plan.waves.get(wave).map(|w| w.name.clone()).unwrap_or_default(),
+                name: self
+                    .plan
+                    .waves
+                    .get(wave)
+                    .map(|w| w.name.clone())
+                    .unwrap_or_default(),
             });
         }
         Ok(())

@@ -46,7 +46,8 @@ pub enum Command {
     },
     /// Tell people.
     Notify(Notification),
-    /// The execution ended: record its final status (and report).
+    /// The execution ended: record its final status (and report), and give back its plan's
+    /// hold if it has one ([`crate::Execution::holds_its_plan`]).
     Finish {
         /// The final status.
         status: ExecutionStatus,

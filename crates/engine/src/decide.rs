@@ -88,7 +88,8 @@ impl Step {
 
     /// The decision, given the state it started from (`None` for a new execution): the
     /// claims it finished are given back before the save.
-    fn into_decision(self, before: Option<&Execution>) -> Decision {
+    fn into_decision(mut self, before: Option<&Execution>) -> Decision {
+        self.exec.refresh_status();
         // A check superseded by a later one in the same decision (a wave that starts and
         // launches at once arms its deadline check, then its launch check) is stale before it
         // is sent: leave it out.
@@ -439,7 +440,9 @@ mod tests {
                 })
                 .collect(),
         };
-        let state = decide(state, Input::new("exec-1", resolved), now()).unwrap().state;
+        let state = decide(state, Input::new("exec-1", resolved), now())
+            .unwrap()
+            .state;
         let commands = resume(&state, 0, 1);
         assert!(
             matches!(commands.as_slice(), [Command::StartRecovery(s)] if s.reissue),

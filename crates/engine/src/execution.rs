@@ -20,6 +20,11 @@ use crate::limits::Limits;
 pub use crate::mode::Mode;
 use crate::timer::Timer;
 
+/// Whether `plan` runs one execution at a time (see [`Execution::holds_its_plan`]).
+pub fn runs_one_at_a_time(plan: &Plan) -> bool {
+    !plan.allow_concurrent_executions
+}
+
 /// Where an execution stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -481,6 +486,37 @@ impl Execution {
     /// The plan's name for wave `wave` (empty for a wave the plan does not have).
     pub fn wave_name(&self, wave: WaveIndex) -> &str {
         self.plan.waves.get(wave).map_or("", |w| w.name.as_str())
+    }
+
+    /// Sets a running execution's status from its current wave's phase: the status is
+    /// stored (executions are listed by it) but only a final status is ever decided.
+    pub(crate) fn refresh_status(&mut self) {
+        if self.status.is_terminal() {
+            return;
+        }
+        let awaiting = self
+            .current()
+            .is_some_and(|wave| wave.phase == WavePhase::AwaitingApproval);
+        self.status = if awaiting {
+            ExecutionStatus::AwaitingApproval
+        } else {
+            ExecutionStatus::Running
+        };
+    }
+
+    /// Whether this execution holds its plan while it runs: a plan runs one execution at a
+    /// time unless it says `allow_concurrent_executions: true` (native DRS recovery plans
+    /// have the same rule). The store takes the hold atomically with the creation, and it is
+    /// given back when the execution finishes.
+    pub fn holds_its_plan(&self) -> bool {
+        runs_one_at_a_time(&self.plan)
+    }
+
+    /// Whether this execution, found holding its plan, keeps another from starting: only
+    /// while it runs (a hold left by a finished execution, whose release was lost with a
+    /// crash, is stale and may be taken over).
+    pub fn blocks_its_plan(&self) -> bool {
+        self.holds_its_plan() && !self.is_terminal()
     }
 
     /// Whether the execution is over.

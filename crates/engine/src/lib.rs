@@ -4,7 +4,7 @@
 //! The engine does no I/O, reads no clock and draws no random number. It is one function,
 //!
 //! ```text
-//! decide(state, input, now) -> (state, commands)
+//! decide(state, input, now) -> Decision { state, before_save, after_save }
 //! ```
 //!
 //! in the style of `quinn-proto` and `raft-rs`: the time is an input, and what to do is an
@@ -12,10 +12,18 @@
 //!
 //! 1. **load** the [`Execution`] (with its version) — or, for a new request, call [`start`];
 //! 2. **decide**: translate the message into an [`Input`] and call [`decide`];
-//! 3. **save** the new state with a conditional write on the version (on a conflict, reload
-//!    and decide again: the engine recognises what was already done);
-//! 4. **carry out** the [`Command`]s: DRS calls, queue messages, notifications. Answers to
+//! 3. **carry out** the [`BeforeSave`] effects (delayed messages, ledger claims to give back),
+//!    then **save** the new state with a conditional write on the version (on a conflict,
+//!    reload and decide again: the engine recognises what was already done);
+//! 4. **carry out** the [`Command`]s after the save, each by the Lambda
+//!    [`Command::handover`] names: DRS calls, queue messages, notifications. Answers to
 //!    commands (a job ID, a rejection, a `DescribeJobs` snapshot) are new inputs.
+//!
+//! Every rule the drivers need lives here too, so none restates one: what a claim answer
+//! means ([`claim`]), whether a check is live ([`Execution::check_arrival`]), whether a
+//! request is the one already taken ([`Execution::is_same_request`]), the recovery
+//! confirmation ([`Mode::confirmed`]), who may approve ([`Execution::check_approval`]), and
+//! how servers are selected ([`Resolution::select`]).
 //!
 //! # The model
 //!
@@ -59,9 +67,9 @@
 //!   `DescribeJobs` and answer `Conflict { running_job }`: it is adopted.
 //! - Carry out `RunAction` idempotently by its `run_id`, and `ScheduleDrillCleanup` and
 //!   `Finish` idempotently by execution ID: they may be asked for again.
-//! - Send delayed messages (`ScheduleCheck`, `ScheduleRetry`) before the save: a copy whose
-//!   token is not live is ignored, so a chain never forks, and never dies with a crash.
-//!   Everything else is carried out after the save.
+//! - Carry out [`Decision::before_save`] before the save, in order: a delayed message whose
+//!   token is not live is ignored, so a chain never forks, and never dies with a crash; a claim
+//!   given back twice is given back once. Everything else is carried out after the save.
 //! - Notifications are emitted once and not repeated; keep them in an outbox with the state
 //!   if losing one to a crash is not acceptable.
 //! - Pass `endDateTime` of completed jobs ([`JobSnapshot::ended_at`]).
@@ -70,7 +78,7 @@
 //!
 //! ```
 //! use engine::{
-//!     Command, Event, ExecutionRequest, Input, Limits, Mode, ResolutionOutcome, ResolvedTarget,
+//!     BeforeSave, Command, Event, ExecutionRequest, Input, Limits, Mode, ResolutionOutcome, ResolvedTarget,
 //!     WaveResolution,
 //! };
 //! use jiff::Timestamp;
@@ -90,26 +98,31 @@
 //!     limits: Limits::default(),
 //!     requested_by: "alice".into(),
 //! };
-//! let (state, commands) = engine::start(request, now)?;
+//! let decision = engine::start(request, now)?;
+//! let commands = &decision.after_save;
 //! assert!(commands.iter().any(|c| matches!(c, Command::ResolveServers { waves } if waves.len() == 1)));
+//! let state = decision.state;
 //!
 //! // It resolves them: the first wave starts, one StartRecovery request within the quota.
 //! let servers = vec!["s-00000000000000001".into()];
 //! let targets = vec![ResolvedTarget { target: None, servers }];
 //! let outcome = ResolutionOutcome::Resolved { targets };
 //! let resolved = Event::ServersResolved { waves: vec![WaveResolution { wave: 0, outcome }] };
-//! let (state, commands) = engine::decide(state, Input::new("exec-1", resolved.clone()), now)?;
-//! let start = commands.iter().find_map(|c| match c {
+//! let decision = engine::decide(state, Input::new("exec-1", resolved.clone()), now)?;
+//! let start = decision.after_save.iter().find_map(|c| match c {
 //!     Command::StartRecovery(start) => Some(start),
 //!     _ => None,
 //! });
 //! assert_eq!(start.map(|s| s.request.to_string()).as_deref(), Some("exec-1/0/1/0"));
 //! assert!(start.is_some_and(|s| s.is_drill));
+//! // Its check chain begins: the first check is sent before the state is saved.
+//! assert!(matches!(decision.before_save.as_slice(), [BeforeSave::Check(_)]));
+//! let state = decision.state;
 //!
 //! // The same message redelivered changes nothing and asks again for the unanswered start.
-//! let (same, reissued) = engine::decide(state.clone(), Input::new("exec-1", resolved), now)?;
-//! assert_eq!(same, state);
-//! assert!(matches!(reissued.as_slice(), [Command::StartRecovery(s)] if s.reissue));
+//! let again = engine::decide(state.clone(), Input::new("exec-1", resolved), now)?;
+//! assert_eq!(again.state, state);
+//! assert!(matches!(again.after_save.as_slice(), [Command::StartRecovery(s)] if s.reissue));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -145,8 +158,8 @@ pub use action::{ActionPhase, ActionResult, ActionRun};
 pub use approval::ApprovalRefused;
 pub use claim::{Claim, Claimed};
 pub use command::{
-    Carrier, CleanupTarget, Command, Handover, DrillCleanup, Notification, RejectedWave, RunAction, StartRecovery,
-    TargetSelection, WaveSelection,
+    Carrier, CleanupTarget, Command, DrillCleanup, Handover, Notification, RejectedWave, RunAction,
+    StartRecovery, TargetSelection, WaveSelection,
 };
 pub use decide::{decide, start};
 pub use decision::{BeforeSave, ClaimRelease, Decision, Delayed};
@@ -154,17 +167,16 @@ pub use delay::DelaySeconds;
 pub use drs::{JobStatus, LaunchStatus};
 pub use error::EngineError;
 pub use execution::{
-    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, ServerState,
-    SkippedServer, WaveFailure, WaveOutcome, WavePhase, WaveState,
+    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, ServerState, SkippedServer,
+    WaveFailure, WaveOutcome, WavePhase, WaveState, runs_one_at_a_time,
 };
 pub use hint::Hints;
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};
 pub use input::{
-    Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation, PlanSource,
-    Rejection,
-    ResolutionOutcome, ResolvedTarget, ServerSnapshot, WaveResolution,
+    Event, ExecutionRequest, Input, JobSnapshot, LaunchEvent, LaunchResult, Observation,
+    PlanSource, Rejection, ResolutionOutcome, ResolvedTarget, ServerSnapshot, WaveResolution,
 };
 pub use limits::Limits;
 pub use mode::{ConfirmationMissing, Mode, RECOVERY_CONFIRMATION};
-pub use selection::Resolution;
 pub use report::{ExecutionReport, ServerOutcome, ServerReport, Totals, WaveReport, WaveStatus};
+pub use selection::Resolution;

@@ -70,9 +70,15 @@ mod tests {
     #[test]
     fn only_a_recovery_needs_the_exact_confirmation() {
         assert_eq!(Mode::Drill.confirmed(None), Ok(()));
-        assert_eq!(Mode::Recovery.confirmed(Some(RECOVERY_CONFIRMATION)), Ok(()));
+        assert_eq!(
+            Mode::Recovery.confirmed(Some(RECOVERY_CONFIRMATION)),
+            Ok(())
+        );
         let missing = Mode::Recovery.confirmed(None).unwrap_err();
-        assert!(missing.to_string().contains("no confirmation given"), "{missing}");
+        assert!(
+            missing.to_string().contains("no confirmation given"),
+            "{missing}"
+        );
         let wrong = Mode::Recovery.confirmed(Some("recovery")).unwrap_err();
         assert!(wrong.to_string().contains(r#"(got "recovery")"#), "{wrong}");
         assert_eq!(Mode::Recovery.to_string(), "recovery");

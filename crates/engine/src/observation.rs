@@ -6,8 +6,8 @@
 
 use crate::check;
 use crate::command::Notification;
-use crate::decision::{BeforeSave, Delayed};
 use crate::decide::{Disposition, Step};
+use crate::decision::{BeforeSave, Delayed};
 use crate::drs::{JobStatus, LaunchStatus};
 use crate::execution::{WaveFailure, WavePhase};
 use crate::id::{JobId, ServerId};

@@ -75,8 +75,6 @@ impl Resolution {
     }
 }
 
-
-
 /// The plan targets of wave `wave`'s groups.
 fn wave_targets(state: &Execution, wave: WaveIndex) -> BTreeSet<Option<String>> {
     state.plan.waves[wave]

@@ -32,7 +32,6 @@ impl Step {
             wave.phase = WavePhase::AwaitingApproval;
             wave.approval_requested_at = Some(now);
             let name = self.exec.wave_name(index).to_owned();
-            self.exec.status = ExecutionStatus::AwaitingApproval;
             self.push(Command::RequestApproval {
                 wave: index,
                 name: name.clone(),
@@ -58,7 +57,6 @@ impl Step {
         let index = self.exec.current_wave;
         let timeout_minutes = self.exec.plan.wave_timeout_minutes(index);
         let now = self.now;
-        self.exec.status = ExecutionStatus::Running;
         // The events flowed for the previous wave: its fallback checks' stretch carries over.
         let previous = index.checked_sub(1).map(|i| &self.exec.waves[i].hints);
         let hints = Hints::carried_over(previous);

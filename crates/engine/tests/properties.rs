@@ -2,6 +2,11 @@
 //! delays, duplicated and reordered deliveries, dropped events, Lambdas crashing before or
 //! after saving, throttling, quota and conflict rejections, failing servers, cancels and
 //! timeouts), checking the engine's safety and liveness properties on every decision.
+//!
+//! The simulated pipeline carries decisions out as the real one does, through the engine's
+//! own rules: effects before the save, then the save, then the commands; a job-ledger claim
+//! before each `StartRecovery` ([`StartRecovery::claimed`], [`claim::kept_after`]); a check
+//! message described only when [`Execution::check_arrival`] says it is live.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,12 +15,12 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{EXEC, request, sid, t};
-use engine::chunk::split;
+use engine::check::Arrival;
 use engine::{
-    ActionResult, Command, Event, Execution, ExecutionStatus, Input, JobId, JobSnapshot, JobStatus,
-    LaunchEvent, LaunchResult, LaunchStatus, Limits, Mode, Observation, Rejection,
-    ResolutionOutcome, ResolvedTarget, ServerId, ServerSnapshot, StartRecovery, StartRequestId,
-    Wake, WaveOutcome, WavePhase, WaveResolution,
+    ActionResult, BeforeSave, Claim, ClaimRelease, Claimed, Command, Decision, Event, Execution,
+    ExecutionStatus, Input, JobId, JobSnapshot, JobStatus, LaunchEvent, LaunchResult, LaunchStatus,
+    Limits, Mode, Observation, PlanSource, Rejection, ResolutionOutcome, ResolvedTarget, ServerId,
+    ServerSnapshot, StartRecovery, StartRequestId, Token, WaveOutcome, WavePhase, WaveResolution,
 };
 use plan::{Plan, ProtectionGroup, Wave};
 use proptest::prelude::*;
@@ -344,7 +349,7 @@ enum Message {
     Check {
         wave: usize,
         attempt: u32,
-        token: engine::Token,
+        token: Token,
     },
     /// What a Lambda got back from a command it carried out for `origin` (a job ID, a
     /// rejection, a snapshot), fed back in the same invocation: if that invocation dies, SQS
@@ -365,10 +370,44 @@ enum Crash {
 
 /// One decision, for comparing two runs.
 #[derive(Debug, Clone, PartialEq)]
-struct Decision {
+struct Recorded {
     at: i64,
     input: Option<Event>,
+    before_save: Vec<BeforeSave>,
     commands: Vec<Command>,
+}
+
+/// A check message: its wave, attempt and token.
+type CheckKey = (usize, u32, Token);
+
+/// What the check messages were, for the check-arrival properties.
+#[derive(Debug, Default)]
+struct Checks {
+    /// Every check message sent, per wave: (attempt, token).
+    sent: BTreeMap<usize, BTreeSet<(u32, Token)>>,
+    /// Those sent by a decision that was saved.
+    saved: BTreeSet<CheckKey>,
+    /// Those found stale against a saved state: never live again.
+    stale: BTreeSet<CheckKey>,
+    /// Copies waiting in the queue.
+    queued: BTreeMap<CheckKey, usize>,
+    /// Arrivals ahead of their save (delivered again later).
+    ahead_of_save: usize,
+}
+
+/// The job ledger: the claims held, with their servers (one scope: the default target).
+#[derive(Debug, Default)]
+struct Ledger {
+    held: BTreeMap<StartRequestId, u32>,
+    /// Another execution's claim in the same scope: its servers, held until then.
+    foreign: Option<(u32, i64)>,
+    /// Claims granted, kept after a rejection, refused for want of budget.
+    granted: usize,
+    kept: usize,
+    exhausted: usize,
+    /// Claims given back by a decision that ended a launch with their chunk's request
+    /// unanswered or job running.
+    released_at_launch_end: usize,
 }
 
 struct Sim {
@@ -384,7 +423,11 @@ struct Sim {
     job_index: BTreeMap<JobId, usize>,
     action_results: BTreeMap<String, ActionResult>,
     /// Every decision, when asked to keep them.
-    decisions: Option<Vec<Decision>>,
+    decisions: Option<Vec<Recorded>>,
+    ledger: Ledger,
+    checks: Checks,
+    /// Every request a `StartRecovery` was emitted for.
+    requested: BTreeSet<StartRequestId>,
     finishes: usize,
     /// Checks that launch events pulled in.
     pulled_in: usize,
@@ -414,6 +457,9 @@ impl Sim {
             job_index: BTreeMap::new(),
             action_results: BTreeMap::new(),
             decisions: None,
+            ledger: Ledger::default(),
+            checks: Checks::default(),
+            requested: BTreeSet::new(),
             finishes: 0,
             pulled_in: 0,
             steps: 0,
@@ -448,6 +494,7 @@ impl Sim {
             return;
         }
         let complete_at = self.rng.between(30, 900);
+        self.ledger.foreign = Some((u32::try_from(servers.len()).unwrap(), complete_at));
         let servers = servers
             .into_iter()
             .map(|id| SimServer {
@@ -478,12 +525,33 @@ impl Sim {
 
     fn push(&mut self, at: i64, message: Message) {
         self.seq += 1;
+        if let Message::Check {
+            wave,
+            attempt,
+            token,
+        } = &message
+        {
+            *self
+                .checks
+                .queued
+                .entry((*wave, *attempt, *token))
+                .or_default() += 1;
+        }
         self.queue.insert((at.max(self.now), self.seq), message);
     }
 
     /// Runs until the queue drains; returns the final state.
     fn run(&mut self) -> Result<Execution, TestCaseError> {
         while let Some(((at, _), message)) = self.queue.pop_first() {
+            if let Message::Check {
+                wave,
+                attempt,
+                token,
+            } = &message
+                && let Some(copies) = self.checks.queued.get_mut(&(*wave, *attempt, *token))
+            {
+                *copies -= 1;
+            }
             self.now = at;
             self.steps += 1;
             prop_assert!(
@@ -491,8 +559,14 @@ impl Sim {
                 "no end after {MAX_STEPS} deliveries"
             );
             self.deliver(message)?;
+            self.check_saved_state()?;
         }
         let state = self.state.clone().expect("the request was never handled");
+        prop_assert!(
+            self.ledger.held.is_empty(),
+            "claims outlive the execution: {:?}",
+            self.ledger.held
+        );
         prop_assert!(
             state.is_terminal(),
             "the queues drained but the execution is {} ({:?})",
@@ -539,67 +613,91 @@ impl Sim {
                 return Ok(());
             }
             (message, Some(state)) => {
-                let event = self.event_for(message, &state);
+                let Some(event) = self.event_for(message, &state) else {
+                    // A check ahead of its save: the checker fails the message, and SQS
+                    // delivers it again after the visibility timeout.
+                    self.checks.ahead_of_save += 1;
+                    self.state = Some(state);
+                    self.push(self.now + REDELIVERY_SECONDS, message.clone());
+                    return Ok(());
+                };
                 let input = self.decisions.is_some().then(|| event.clone());
                 (input, engine::decide(state, Input::new(EXEC, event), now))
             }
         };
-        let (after, commands) = match decided {
+        let Decision {
+            state: after,
+            before_save,
+            after_save: commands,
+        } = match decided {
             Ok(decided) => decided,
             Err(error) => return Err(TestCaseError::fail(format!("{input:?} rejected: {error}"))),
         };
-        self.check_decision(was_terminal, progress.as_deref(), &after, &commands)?;
+        self.check_decision(
+            was_terminal,
+            progress.as_deref(),
+            &after,
+            &before_save,
+            &commands,
+        )?;
         if let Message::Event(Event::LaunchResult(_)) = &message {
             // An event is a hint: at most one check pulled in (what else it may lead to is the
             // deadline's doing).
             prop_assert!(
-                scheduled_checks(&commands) <= 1,
+                scheduled_checks(&before_save) <= 1,
                 "a launch event led to {:?}",
-                commands
+                before_save
             );
         }
         if let Some(decisions) = &mut self.decisions {
-            decisions.push(Decision {
+            decisions.push(Recorded {
                 at: self.now,
                 input,
+                before_save: before_save.clone(),
                 commands: commands.clone(),
             });
         }
 
-        // Delayed messages go out before the save: a copy whose token is not live is ignored.
-        for command in &commands {
-            match command {
-                Command::ScheduleCheck {
-                    wave,
-                    attempt,
-                    token,
-                    delay,
-                } => {
-                    let at = self.now + i64::from(delay.get());
+        // Delayed messages go out and claims are given back before the save: a copy whose
+        // token is not live is ignored, and a claim not held is given back for nothing.
+        for effect in &before_save {
+            match effect {
+                BeforeSave::Check(check) => {
+                    let at = self.now + i64::from(check.delay.get());
+                    self.checks
+                        .sent
+                        .entry(check.wave)
+                        .or_default()
+                        .insert((check.attempt, check.token));
                     self.enqueue(
                         at,
                         Message::Check {
-                            wave: *wave,
-                            attempt: *attempt,
-                            token: *token,
+                            wave: check.wave,
+                            attempt: check.attempt,
+                            token: check.token,
                         },
                     );
                 }
-                Command::ScheduleRetry {
-                    wave,
-                    attempt,
-                    token,
-                    delay,
-                } => {
-                    let at = self.now + i64::from(delay.get());
-                    let event = Event::RetryDue {
-                        wave: *wave,
-                        attempt: *attempt,
-                        token: *token,
+                BeforeSave::RetryStart(retry) => {
+                    let at = self.now + i64::from(retry.delay.get());
+                    let event = Event::RetryStart {
+                        wave: retry.wave,
+                        attempt: retry.attempt,
+                        token: retry.token,
                     };
                     self.enqueue(at, Message::Event(event));
                 }
-                _ => {}
+                BeforeSave::ReleaseClaim(release) => {
+                    self.ledger.held.remove(&release.request);
+                    let wave = &after.waves[release.request.wave];
+                    let completed = wave.chunks()[release.request.chunk]
+                        .job_id()
+                        .and_then(|id| wave.job(id))
+                        .is_some_and(|job| job.status == JobStatus::Completed);
+                    if wave.phase != WavePhase::Launching && !completed {
+                        self.ledger.released_at_launch_end += 1;
+                    }
+                }
             }
         }
         if crash == Some(Crash::BeforeSave) {
@@ -609,7 +707,14 @@ impl Sim {
         }
         if let Message::Event(Event::LaunchResult(_)) = &message {
             // Counted once saved: a decision lost with its Lambda is taken again.
-            self.pulled_in += scheduled_checks(&commands);
+            self.pulled_in += scheduled_checks(&before_save);
+        }
+        for effect in &before_save {
+            if let BeforeSave::Check(check) = effect {
+                self.checks
+                    .saved
+                    .insert((check.wave, check.attempt, check.token));
+            }
         }
         self.state = Some(after);
         let carried = match crash {
@@ -627,26 +732,43 @@ impl Sim {
         Ok(())
     }
 
-    /// What the Lambda feeds the engine for `message`.
-    fn event_for(&self, message: &Message, state: &Execution) -> Event {
-        match message {
-            Message::Request => Event::ExecutionRequested(request(
-                self.plan.clone(),
-                self.scenario.mode,
-                self.scenario.limits,
-            )),
+    /// What the Lambda feeds the engine for `message`; `None` for a check message ahead of
+    /// its save (not decided: delivered again later).
+    fn event_for(&self, message: &Message, state: &Execution) -> Option<Event> {
+        let event = match message {
+            Message::Request => {
+                // Half the runs name the stored plan, half give it inline.
+                let plan = if self.scenario.seed % 2 == 0 {
+                    PlanSource::Stored {
+                        plan_name: self.plan.name.clone(),
+                    }
+                } else {
+                    PlanSource::Inline {
+                        plan: self.plan.clone(),
+                    }
+                };
+                Event::ExecutionRequested {
+                    mode: self.scenario.mode,
+                    plan,
+                }
+            }
             Message::Event(event) | Message::Answer { event, .. } => event.clone(),
             Message::Check {
                 wave,
                 attempt,
                 token,
-            } => Event::JobsObserved(Observation {
-                wave: *wave,
-                attempt: *attempt,
-                wake: Wake::Check { token: *token },
-                jobs: self.describe(&state.waves[*wave].jobs_to_observe()),
-            }),
-        }
+            } => {
+                // The checker describes the jobs of a live check only.
+                let described: Option<Result<Vec<JobSnapshot>, std::convert::Infallible>> =
+                    match state.check_arrival(*wave, *attempt, *token) {
+                        Arrival::AheadOfSave => return None,
+                        Arrival::Stale => None,
+                        Arrival::Live { jobs } => Some(Ok(self.describe(&jobs))),
+                    };
+                Event::Check(Observation::described(*wave, *attempt, *token, described))
+            }
+        };
+        Some(event)
     }
 
     /// `DescribeJobs`.
@@ -715,7 +837,8 @@ impl Sim {
                 self.enqueue(at, Message::Event(Event::ServersResolved { waves }));
             }
             Command::StartRecovery(start) => {
-                let event = self.start_recovery(start)?;
+                self.requested.insert(start.request.clone());
+                let event = self.claim_and_start(start)?;
                 if answers {
                     // Fed back in the same invocation, after whatever it raced with.
                     let at = now + self.rng.between(0, 2);
@@ -724,7 +847,7 @@ impl Sim {
             }
             Command::Advance { wave, attempt } => {
                 let at = now + self.rng.between(0, 2);
-                self.enqueue(at, Message::Event(Event::WaveAdvance { wave, attempt }));
+                self.enqueue(at, Message::Event(Event::Advance { wave, attempt }));
             }
             Command::RunAction(run) => {
                 let fails = self.rng.chance(self.scenario.behaviour.action_fails);
@@ -771,9 +894,54 @@ impl Sim {
                 prop_assert!(status.is_terminal());
                 self.finishes += 1;
             }
-            Command::ScheduleCheck { .. } | Command::ScheduleRetry { .. } | Command::Notify(_) => {}
+            Command::Notify(_) => {}
         }
         Ok(())
+    }
+
+    /// The starter: claims the request's budget in the ledger, then calls `StartRecovery` or
+    /// answers for DRS; gives the claim back at once when DRS's rejection says so.
+    fn claim_and_start(&mut self, start: StartRecovery) -> Result<Event, TestCaseError> {
+        let request = start.request.clone();
+        let servers = u32::try_from(start.servers.len()).unwrap();
+        let claim = self.claim(&request, servers);
+        let start = match start.claimed(claim) {
+            Claimed::Start(start) => start,
+            Claimed::Rejected(answer) => return Ok(answer),
+        };
+        let answer = self.start_recovery(start)?;
+        if let Event::StartRejected { rejection, .. } = &answer {
+            if !engine::claim::kept_after(claim, rejection) {
+                self.ledger.held.remove(&request);
+            } else if claim == Claim::Held && !matches!(rejection, Rejection::Conflict { .. }) {
+                self.ledger.kept += 1;
+            }
+        }
+        Ok(answer)
+    }
+
+    /// The ledger's claim for `request`, within the scenario's budget.
+    fn claim(&mut self, request: &StartRequestId, servers: u32) -> Claim {
+        let ledger = &mut self.ledger;
+        if ledger.held.contains_key(request) {
+            return Claim::Held;
+        }
+        let limits = self.scenario.limits;
+        // Someone else's drill holds budget in the same scope until its job completes.
+        let (foreign_jobs, foreign_servers) = match ledger.foreign {
+            Some((servers, until)) if self.now < until => (1, servers),
+            _ => (0, 0),
+        };
+        let held_servers: u32 = ledger.held.values().sum::<u32>() + foreign_servers;
+        let fits = ledger.held.len() + foreign_jobs < limits.concurrent_jobs as usize
+            && held_servers + servers <= limits.servers_in_active_jobs;
+        if !fits {
+            ledger.exhausted += 1;
+            return Claim::Exhausted;
+        }
+        ledger.held.insert(request.clone(), servers);
+        ledger.granted += 1;
+        Claim::Granted
     }
 
     /// DRS's `StartRecovery`, with the adapter's idempotency and conflict handling.
@@ -781,7 +949,14 @@ impl Sim {
         let request = start.request.clone();
         let behaviour = self.scenario.behaviour.clone();
         if start.reissue {
-            // The adapter looks for a job tagged with the request ID before calling again.
+            // The adapter looks for a job tagged with the request ID before calling again;
+            // that search (`DescribeJobs`) may be throttled too.
+            if self.rng.chance(behaviour.throttled) {
+                let rejection = Rejection::Throttled {
+                    retry_after_seconds: None,
+                };
+                return Ok(Event::StartRejected { request, rejection });
+            }
             if let Some(job) = self
                 .jobs
                 .iter()
@@ -945,6 +1120,7 @@ impl Sim {
         was_terminal: bool,
         before: Option<&[Progress]>,
         after: &Execution,
+        before_save: &[BeforeSave],
         commands: &[Command],
     ) -> Result<(), TestCaseError> {
         if let Some(before) = before {
@@ -963,6 +1139,48 @@ impl Sim {
                 .iter()
                 .all(|c| matches!(c, Command::Finish { .. } | Command::ScheduleDrillCleanup(_)));
             prop_assert!(only_its_end, "a terminal execution acts: {:?}", commands);
+            prop_assert!(
+                before_save.is_empty(),
+                "a terminal execution acts: {:?}",
+                before_save
+            );
+        }
+        self.check_releases(after, before_save)?;
+        for effect in before_save {
+            let wave = match effect {
+                BeforeSave::Check(check) => {
+                    prop_assert!((1..=900).contains(&check.delay.get()));
+                    // The check chain never waits past the deadline, so a timeout is noticed
+                    // on time however far the checks stretched.
+                    if let Some(deadline) = after.waves[check.wave].deadline
+                        && self.now < deadline.as_second() - t(0).as_second()
+                    {
+                        let due = self.now + i64::from(check.delay.get());
+                        prop_assert!(
+                            t(due) <= deadline,
+                            "a check due at {} after the deadline {}",
+                            t(due),
+                            deadline
+                        );
+                    }
+                    check.wave
+                }
+                BeforeSave::RetryStart(retry) => {
+                    prop_assert!((1..=900).contains(&retry.delay.get()));
+                    retry.wave
+                }
+                BeforeSave::ReleaseClaim(_) => continue,
+            };
+            for earlier in &after.waves[..wave] {
+                prop_assert_eq!(
+                    earlier.phase,
+                    WavePhase::Ended {
+                        outcome: WaveOutcome::Succeeded
+                    },
+                    "wave {} schedules before an earlier wave succeeded",
+                    wave
+                );
+            }
         }
         for command in commands {
             let wave = match command {
@@ -978,27 +1196,6 @@ impl Sim {
                     prop_assert!(start.servers.windows(2).all(|w| w[0] < w[1]), "sorted");
                     prop_assert_eq!(start.is_drill, self.scenario.mode == Mode::Drill);
                     Some(start.request.wave)
-                }
-                Command::ScheduleCheck { delay, wave, .. } => {
-                    prop_assert!((1..=900).contains(&delay.get()));
-                    // The check chain never waits past the deadline, so a timeout is noticed
-                    // on time however far the checks stretched.
-                    if let Some(deadline) = after.waves[*wave].deadline
-                        && self.now < deadline.as_second() - t(0).as_second()
-                    {
-                        let due = self.now + i64::from(delay.get());
-                        prop_assert!(
-                            t(due) <= deadline,
-                            "a check due at {} after the deadline {}",
-                            t(due),
-                            deadline
-                        );
-                    }
-                    Some(*wave)
-                }
-                Command::ScheduleRetry { delay, wave, .. } => {
-                    prop_assert!((1..=900).contains(&delay.get()));
-                    Some(*wave)
                 }
                 Command::RequestApproval { wave, .. } | Command::Advance { wave, .. } => {
                     Some(*wave)
@@ -1019,6 +1216,159 @@ impl Sim {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Properties of the claims a decision gives back (before its save).
+    fn check_releases(
+        &self,
+        after: &Execution,
+        before_save: &[BeforeSave],
+    ) -> Result<(), TestCaseError> {
+        let releases: Vec<&ClaimRelease> = before_save
+            .iter()
+            .filter_map(|e| match e {
+                BeforeSave::ReleaseClaim(release) => Some(release),
+                _ => None,
+            })
+            .collect();
+        prop_assert!(
+            releases.windows(2).all(|w| w[0] < w[1]),
+            "claims given back sorted, each once: {:?}",
+            releases
+        );
+        for release in releases {
+            let request = &release.request;
+            prop_assert_eq!(request.execution.as_str(), EXEC);
+            prop_assert_eq!(&release.target, &None, "the plan has one target");
+            prop_assert!(
+                self.requested.contains(request),
+                "the claim of {} given back, but it was never requested",
+                request
+            );
+            let wave = &after.waves[request.wave];
+            if wave.phase == WavePhase::Launching && wave.attempt == request.attempt {
+                // While the launch goes on (and may start more), a claim is given back only
+                // for a job DRS really completed.
+                let chunk = &wave.chunks()[request.chunk];
+                let completed = chunk
+                    .job_id()
+                    .and_then(|id| self.job_index.get(id))
+                    .is_some_and(|&i| self.jobs[i].status(self.now) == JobStatus::Completed);
+                prop_assert!(
+                    completed,
+                    "the claim of {} given back during the launch, its chunk {}",
+                    request,
+                    chunk.state.name()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Properties of the saved state after each delivery: the claims the ledger holds, the
+    /// check chain, and what each check message sent so far would be if it arrived now.
+    fn check_saved_state(&mut self) -> Result<(), TestCaseError> {
+        let Some(state) = self.state.as_ref() else {
+            prop_assert!(self.ledger.held.is_empty(), "claims before the execution");
+            return Ok(());
+        };
+        // No claim outlives its chunk's need: a claim is held only by a chunk of a launch in
+        // progress whose job is not known to be completed.
+        for request in self.ledger.held.keys() {
+            let wave = &state.waves[request.wave];
+            prop_assert!(
+                !state.is_terminal()
+                    && wave.phase == WavePhase::Launching
+                    && wave.attempt == request.attempt,
+                "the claim of {} outlives its launch: wave {:?} at attempt {}, execution {}",
+                request,
+                wave.phase,
+                wave.attempt,
+                state.status
+            );
+            let chunk = &wave.chunks()[request.chunk];
+            let completed = chunk
+                .job_id()
+                .and_then(|id| wave.job(id))
+                .is_some_and(|job| job.status == JobStatus::Completed);
+            prop_assert!(!completed, "the claim of {} outlives its job", request);
+        }
+
+        // The chain never breaks: while the servers are resolved, and from a wave's start to
+        // the end of its launch, a check is live and its message is on its way.
+        let current = state.current_wave;
+        let wave = &state.waves[current];
+        let terminal = state.is_terminal();
+        if !terminal && (state.is_resolving() || wave.phase.has_deadline()) {
+            let live = wave.live_check();
+            prop_assert!(
+                live.is_some(),
+                "wave {} ({:?}) has no live check",
+                current,
+                wave.phase
+            );
+            let queued = live
+                .and_then(|token| self.checks.queued.get(&(current, wave.attempt, token)))
+                .copied()
+                .unwrap_or(0);
+            prop_assert!(
+                queued > 0,
+                "the live check {:?} of wave {} is not on its way",
+                live,
+                current
+            );
+        }
+
+        // Every check message sent for the current wave or the one before: live only with the
+        // live token of the wave attempt in progress, ahead of its save only with a token
+        // later than the saved state's, stale otherwise, and never live again once stale.
+        let mut stale = Vec::new();
+        for index in current.saturating_sub(1)..=current {
+            let Some(sent) = self.checks.sent.get(&index) else {
+                continue;
+            };
+            let wave = &state.waves[index];
+            for &(attempt, token) in sent {
+                let key = (index, attempt, token);
+                let live = !terminal
+                    && index == current
+                    && attempt == wave.attempt
+                    && wave.live_check() == Some(token);
+                let known_attempt = attempt == wave.attempt || attempt == wave.attempt + 1;
+                let ahead = !terminal && known_attempt && token > wave.last_check_token();
+                match state.check_arrival(index, attempt, token) {
+                    Arrival::Live { jobs } => {
+                        prop_assert!(live, "{:?} live, but not the live check", key);
+                        prop_assert!(
+                            !self.checks.stale.contains(&key),
+                            "{:?} stale, then live again",
+                            key
+                        );
+                        prop_assert_eq!(jobs, wave.jobs_to_observe(), "{:?}", key);
+                    }
+                    Arrival::AheadOfSave => {
+                        prop_assert!(ahead, "{:?} ahead of its save, but not ahead", key);
+                        prop_assert!(
+                            !self.checks.saved.contains(&key),
+                            "{:?} was saved, yet is ahead of its save",
+                            key
+                        );
+                    }
+                    Arrival::Stale => {
+                        prop_assert!(
+                            !live && !ahead,
+                            "{:?} stale (live {}, ahead {})",
+                            key,
+                            live,
+                            ahead
+                        );
+                        stale.push(key);
+                    }
+                }
+            }
+        }
+        self.checks.stale.extend(stale);
         Ok(())
     }
 
@@ -1083,10 +1433,10 @@ impl Sim {
     }
 }
 
-fn scheduled_checks(commands: &[Command]) -> usize {
-    commands
+fn scheduled_checks(effects: &[BeforeSave]) -> usize {
+    effects
         .iter()
-        .filter(|c| matches!(c, Command::ScheduleCheck { .. }))
+        .filter(|e| matches!(e, BeforeSave::Check(_)))
         .count()
 }
 
@@ -1140,41 +1490,65 @@ proptest! {
         prop_assert_eq!(first.decisions, second.decisions);
     }
 
-    /// Chunks partition a wave's servers within the per-job quota, in order.
+    /// Every ledger claim a start takes is given back: none is held by a chunk that no
+    /// longer needs it (its job completed, its launch over), so none outlives the execution;
+    /// a decision gives each claim back once, and only a completed job's while its launch
+    /// goes on. Scenarios heavy in crashes, rejections and cancels, where claims are kept
+    /// after rejections and launches end with requests in the air.
     #[test]
-    fn chunks_partition_servers_within_the_quota(
-        counts in prop::collection::vec(0usize..=450, 1..=3),
-        per_job in 1u32..=200,
-    ) {
-        let mut next = 0;
-        let targets: Vec<(Option<String>, Vec<ServerId>)> = counts
-            .iter()
-            .enumerate()
-            .map(|(i, count)| {
-                let servers = (next..next + count).map(|n| ServerId::new(sid(n))).collect();
-                next += count;
-                (Some(format!("t{i}")), servers)
-            })
-            .collect();
-        let chunks = split(&targets, per_job);
-        let flattened: Vec<ServerId> = chunks.iter().flat_map(|c| c.servers.clone()).collect();
-        let all: Vec<ServerId> = targets.iter().flat_map(|(_, s)| s.clone()).collect();
-        prop_assert_eq!(flattened, all);
-        for (i, chunk) in chunks.iter().enumerate() {
-            prop_assert_eq!(chunk.index, i);
-            prop_assert!(!chunk.servers.is_empty() && chunk.servers.len() <= per_job as usize);
-        }
-        for (target, servers) in &targets {
-            let sizes: BTreeSet<usize> = chunks
-                .iter()
-                .filter(|c| &c.target == target)
-                .map(|c| c.servers.len())
-                .collect();
-            let expected = servers.len().div_ceil(per_job as usize);
-            prop_assert_eq!(chunks.iter().filter(|c| &c.target == target).count(), expected);
-            prop_assert!(sizes.len() <= 2, "balanced: {sizes:?}");
-        }
+    fn every_ledger_claim_is_given_back(scenario in claim_heavy_scenario()) {
+        let mut sim = Sim::new(scenario);
+        sim.run()?;
+        prop_assert!(sim.ledger.held.is_empty());
     }
+
+    /// A check message is live only with the live token of the wave attempt in progress,
+    /// ahead of its save only with a token the saved state has not handed out yet, stale
+    /// otherwise (and for good); and the wave's check chain never breaks while it runs.
+    /// Scenarios heavy in crashes and duplicated deliveries.
+    #[test]
+    fn check_messages_are_live_stale_or_ahead_and_the_chain_never_breaks(
+        scenario in check_heavy_scenario(),
+    ) {
+        let mut sim = Sim::new(scenario);
+        sim.run()?;
+    }
+}
+
+/// Small scenarios where DRS rejects often, Lambdas crash often, operators cancel, and
+/// another execution's job holds budget in the same scope, which is small.
+fn claim_heavy_scenario() -> impl Strategy<Value = Scenario> {
+    (
+        scenario_of_at_most(60),
+        (100u32..=400, 50u32..=300, 50u32..=200),
+        prop::option::weighted(0.5, 0i64..=1_800),
+        (prop::bool::weighted(0.5), 1u32..=4),
+    )
+        .prop_map(
+            |(mut scenario, (throttled, conflict, crash), cancel_at, (foreign, concurrent))| {
+                let behaviour = &mut scenario.behaviour;
+                behaviour.throttled = behaviour.throttled.max(throttled);
+                behaviour.conflict_job_unknown = behaviour.conflict_job_unknown.max(conflict);
+                behaviour.crash = behaviour.crash.max(crash);
+                behaviour.cancel_at = behaviour.cancel_at.or(cancel_at);
+                behaviour.foreign_jobs |= foreign;
+                let limits = &mut scenario.limits;
+                limits.concurrent_jobs = limits.concurrent_jobs.min(concurrent);
+                scenario
+            },
+        )
+}
+
+/// Small scenarios where Lambdas crash often and messages are delivered twice.
+fn check_heavy_scenario() -> impl Strategy<Value = Scenario> {
+    (scenario_of_at_most(60), 50u32..=200, 100u32..=500).prop_map(
+        |(mut scenario, crash, duplicated)| {
+            let behaviour = &mut scenario.behaviour;
+            behaviour.crash = behaviour.crash.max(crash);
+            behaviour.duplicated = behaviour.duplicated.max(duplicated);
+            scenario
+        },
+    )
 }
 
 /// The scenarios reach every outcome and every recovery path, so the properties above are not
@@ -1195,9 +1569,10 @@ fn the_simulation_covers_every_outcome_and_recovery_path() {
         *statuses.entry(state.status.to_string()).or_default() += 1;
         adopted += usize::from(state.waves.iter().flat_map(|w| &w.jobs).any(|j| j.adopted));
         let commands = || sim.decisions.iter().flatten().flat_map(|d| &d.commands);
+        let before_save = || sim.decisions.iter().flatten().flat_map(|d| &d.before_save);
         reissued +=
             usize::from(commands().any(|c| matches!(c, Command::StartRecovery(s) if s.reissue)));
-        retried += usize::from(commands().any(|c| matches!(c, Command::ScheduleRetry { .. })));
+        retried += usize::from(before_save().any(|e| matches!(e, BeforeSave::RetryStart(_))));
         skipped += usize::from(state.waves.iter().any(|w| !w.skipped_servers.is_empty()));
     }
     for status in ["COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"] {
@@ -1219,4 +1594,52 @@ fn the_simulation_covers_every_outcome_and_recovery_path() {
         "{statuses:?}, adopted {adopted}, re-issued {reissued}, retried {retried}, \
          skipped {skipped}"
     );
+}
+
+/// The claim-heavy and check-heavy scenarios reach the rare paths of the claims and the
+/// check messages, so their properties are not checked on easy runs only.
+#[test]
+fn the_claim_and_check_scenarios_reach_their_rare_paths() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let runs = 200;
+    let (mut kept, mut exhausted, mut at_launch_end) = (0, 0, 0);
+    for _ in 0..runs {
+        let scenario = claim_heavy_scenario()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let mut sim = Sim::new(scenario);
+        sim.run().unwrap();
+        kept += usize::from(sim.ledger.kept > 0);
+        exhausted += usize::from(sim.ledger.exhausted > 0);
+        at_launch_end += usize::from(sim.ledger.released_at_launch_end > 0);
+    }
+    let (mut ahead, mut stale) = (0, 0);
+    for _ in 0..runs {
+        let scenario = check_heavy_scenario()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let mut sim = Sim::new(scenario);
+        sim.run().unwrap();
+        ahead += usize::from(sim.checks.ahead_of_save > 0);
+        stale += usize::from(!sim.checks.stale.is_empty());
+    }
+    eprintln!(
+        "claims kept after a rejection {kept}, ledger exhausted {exhausted}, claims given \
+         back at a launch's end {at_launch_end}; checks ahead of their save {ahead}, stale \
+         {stale} (of {runs} runs each)"
+    );
+    for (path, count) in [
+        ("claim kept after a rejection", kept),
+        ("ledger exhausted", exhausted),
+        ("claim given back at a launch's end", at_launch_end),
+        ("check ahead of its save", ahead),
+        ("stale check", stale),
+    ] {
+        assert!(count >= runs / 50, "{path}: {count} of {runs} runs");
+    }
 }

@@ -58,7 +58,9 @@ async fn an_approval_request_says_where_to_send_which_message() {
         limits: Limits::default(),
         requested_by: "tests".into(),
     };
-    let execution = engine::start(request, jiff::Timestamp::now()).unwrap().state;
+    let execution = engine::start(request, jiff::Timestamp::now())
+        .unwrap()
+        .state;
     let advance_url = stack.created.queues[&QueueName::Advance].url.clone();
     let approvals = TopicApprovals::new(sns, &stack.created.topic_arn, &advance_url);
     approvals.request(&execution, 1).await.unwrap();

@@ -19,7 +19,7 @@ use local_stack::{
     PollerSettings, WatchOptions,
 };
 use pipeline::message::QueueName;
-use pipeline::ports::{ExecutionStore, PortError, PortResult, Version};
+use pipeline::ports::{Created, ExecutionStore, PortError, PortResult, Version};
 use pipeline::{Deps, Role};
 
 fn root() -> PathBuf {
@@ -295,7 +295,7 @@ struct UnavailableStore {
 
 #[async_trait]
 impl ExecutionStore for UnavailableStore {
-    async fn create(&self, _execution: &Execution) -> PortResult<bool> {
+    async fn create(&self, _execution: &Execution) -> PortResult<Created> {
         self.creates.fetch_add(1, Ordering::SeqCst);
         Err(PortError::Transient(
             "injected: DynamoDB unavailable".to_owned(),
@@ -303,6 +303,12 @@ impl ExecutionStore for UnavailableStore {
     }
     async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>> {
         self.inner.load(id).await
+    }
+    async fn release_plan(&self, plan_name: &str, holder: &ExecutionId) -> PortResult<()> {
+        self.inner.release_plan(plan_name, holder).await
+    }
+    async fn plan_holder(&self, plan_name: &str) -> PortResult<Option<ExecutionId>> {
+        self.inner.plan_holder(plan_name).await
     }
     async fn save(&self, execution: &Execution, expected: Version) -> PortResult<Option<Version>> {
         self.inner.save(execution, expected).await

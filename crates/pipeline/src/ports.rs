@@ -9,12 +9,11 @@
 //! rejection, an exhausted budget, an unknown server) is a value, not an error.
 
 use async_trait::async_trait;
-pub use engine::{Claim, Resolution};
 use engine::{
     ActionResult, Execution, ExecutionId, ExecutionStatus, JobId, JobSnapshot, Limits, Mode,
-    Notification, Rejection, RunAction, StartRecovery, StartRequestId, TargetSelection,
-    WaveIndex,
+    Notification, Rejection, RunAction, StartRecovery, StartRequestId, TargetSelection, WaveIndex,
 };
+pub use engine::{Claim, Resolution};
 use jiff::Timestamp;
 use plan::{Plan, Target};
 
@@ -41,13 +40,20 @@ pub type Version = u64;
 /// Executions, saved with a conditional write on their version.
 #[async_trait]
 pub trait ExecutionStore: Send + Sync {
-    /// Stores a new execution at version 1; `Ok(false)` when one with that ID exists already.
-    async fn create(&self, execution: &Execution) -> PortResult<bool>;
+    /// Stores a new execution at version 1, taking its plan's hold in the same write when it
+    /// [holds its plan](Execution::holds_its_plan).
+    async fn create(&self, execution: &Execution) -> PortResult<Created>;
     /// The execution and its version, if it exists.
     async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>>;
     /// Saves `execution` if its stored version is still `expected`; returns the new version,
     /// or `Ok(None)` when someone else saved first (reload and decide again).
     async fn save(&self, execution: &Execution, expected: Version) -> PortResult<Option<Version>>;
+    /// Gives back plan `plan_name`'s hold if `holder` has it; nothing otherwise (idempotent).
+    async fn release_plan(&self, plan_name: &str, holder: &ExecutionId) -> PortResult<()>;
+
+    /// The execution holding plan `plan_name`, if one does.
+    async fn plan_holder(&self, plan_name: &str) -> PortResult<Option<ExecutionId>>;
+
     /// Records the drill cleanup deadline and instances (acted on by the cleanup feature).
     async fn record_cleanup(
         &self,
@@ -68,6 +74,20 @@ pub trait ExecutionStore: Send + Sync {
             "list executions by plan",
         ))
     }
+}
+
+/// What creating an execution did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Stored at version 1 (holding its plan if it holds one).
+    New,
+    /// An execution with that ID exists already: nothing was written.
+    Exists,
+    /// The plan is held by this other execution: nothing was written.
+    PlanHeld {
+        /// The holder.
+        by: ExecutionId,
+    },
 }
 
 /// One execution as a listing shows it (without its waves).
@@ -246,7 +266,6 @@ pub struct JobOwner {
     /// The wave.
     pub wave: WaveIndex,
 }
-
 
 /// The job ledger: the DRS concurrent-job budget of each account+region, shared by every
 /// execution, and the owner of each job.

@@ -12,6 +12,7 @@ use crate::deps::Deps;
 use crate::error::HandlerError;
 use crate::executor::{Executor, Stop};
 use crate::message::{self, Message, MessageInput, PlanSource};
+use crate::ports::Created;
 use crate::role::Role;
 use crate::trigger;
 
@@ -91,10 +92,34 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
         requested_by: request.requested_by,
     };
     // The engine validates the plan (every rule of the format) before anything starts.
-    let decision = engine::start(engine_request, deps.clock.now())
-        .map_err(|e| Stop::Reject(e.to_string()))?;
-    if executor.create(decision).await? {
-        return Ok(());
+    let decision =
+        engine::start(engine_request, deps.clock.now()).map_err(|e| Stop::Reject(e.to_string()))?;
+    let plan_name = decision.state.plan.name.clone();
+    let mut created = executor.create(decision.clone()).await?;
+    if let Created::PlanHeld { by } = &created {
+        if let Some(reason) = live_holder(&executor, &plan_name, by).await? {
+            return Err(Stop::Reject(reason));
+        }
+        // The hold was left by an execution that is over (its release was lost with a
+        // crash): given back, the plan is free.
+        deps.executions
+            .release_plan(&plan_name, by)
+            .await
+            .map_err(|e| {
+                HandlerError::from_port(executor.context(None), "giving back a stale plan hold", e)
+            })?;
+        info!(plan = %plan_name, stale_holder = %by, "stale plan hold given back");
+        created = executor.create(decision).await?;
+    }
+    match created {
+        Created::New => return Ok(()),
+        Created::Exists => {}
+        Created::PlanHeld { by } => {
+            let reason = live_holder(&executor, &plan_name, &by)
+                .await?
+                .unwrap_or_else(|| format!("plan `{plan_name}` is held by execution `{by}`"));
+            return Err(Stop::Reject(reason));
+        }
     }
     // Delivered before (or the ID reused): the engine tells a duplicate from another
     // request, and re-issues what is in flight.
@@ -110,6 +135,31 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
         plan: request.plan,
     };
     executor.drive(existing, version, event).await
+}
+
+/// Why a new execution of `plan_name` cannot start while `holder` holds the plan; `None`
+/// when the hold is stale (the holder is over, or gone).
+async fn live_holder(
+    executor: &Executor<'_>,
+    plan_name: &str,
+    holder: &ExecutionId,
+) -> Result<Option<String>, Stop> {
+    Ok(executor
+        .load(holder)
+        .await?
+        .filter(|(live, _)| live.blocks_its_plan())
+        .map(|(live, _)| live_execution_refusal(plan_name, &live)))
+}
+
+/// The refusal of a second live execution of a plan, naming the live one: the starter
+/// dead-letters the request with it, the API answers 409 with it.
+pub fn live_execution_refusal(plan_name: &str, live: &engine::Execution) -> String {
+    format!(
+        "plan `{plan_name}` has a live execution, `{}` ({}, {} requested by {} at {}): a plan \
+         runs one execution at a time unless it sets `allow_concurrent_executions: true`; \
+         wait for it to end, or cancel it",
+        live.id, live.status, live.mode, live.requested_by, live.requested_at
+    )
 }
 
 async fn plan_of(executor: &Executor<'_>, source: &PlanSource) -> Result<Plan, Stop> {

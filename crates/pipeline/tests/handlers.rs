@@ -10,7 +10,7 @@ use engine::{
     Limits, Mode, Notification, Rejection, WaveOutcome, WavePhase,
 };
 use pipeline::message::{self, Message, PlanSource, QueueName};
-use pipeline::ports::PortError;
+use pipeline::ports::{ExecutionStore, PortError};
 use pipeline::testing::FakeCloud;
 use pipeline::{Config, Record, Role, checker, launch_event, process_batch, starter};
 use plan::{Plan, ProtectionGroup, Wave};
@@ -51,6 +51,7 @@ fn three_waves() -> Plan {
         });
     }
     Plan {
+        allow_concurrent_executions: false,
         name: "billing".to_owned(),
         description: None,
         rto_minutes: None,
@@ -518,7 +519,9 @@ async fn a_request_without_an_id_gets_one_from_its_message_and_a_redelivery_star
 
 #[tokio::test]
 async fn a_transient_port_error_fails_only_its_record() {
-    let plan = three_waves();
+    let mut plan = three_waves();
+    // Two executions of one plan in one batch.
+    plan.allow_concurrent_executions = true;
     let cloud = cloud_with(&plan);
     cloud.executions.faults.fail_next(PortError::Transient(
         "DynamoDB: ProvisionedThroughputExceeded".into(),
@@ -1031,4 +1034,85 @@ async fn a_start_drs_refuses_as_invalid_fails_the_wave_and_gives_the_claim_back(
     assert_eq!(execution.status, ExecutionStatus::Failed);
     assert!(cloud.drs.jobs().is_empty());
     assert_eq!(cloud.ledger.active_jobs(&FakeCloud::own_scope()), 0);
+}
+
+#[tokio::test]
+async fn a_plan_runs_one_execution_at_a_time_unless_it_allows_more() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.send(&start("exec-1", &plan));
+    cloud.deliver_due().await;
+    assert!(cloud.execution("exec-1").is_some());
+    // A second start while the first runs: dead-lettered, naming the live execution.
+    starter::handle_record(
+        &cloud.deps,
+        &message::encode(&start("exec-2", &plan)),
+        "m-2",
+    )
+    .await
+    .unwrap();
+    let dead = cloud.queues.dead_letters();
+    let reason = &dead.last().unwrap().reason;
+    assert!(
+        reason.contains("`exec-1`") && reason.contains("allow_concurrent_executions"),
+        "{reason}"
+    );
+    assert!(cloud.execution("exec-2").is_none());
+    // The redelivered first request is still its own execution, not refused.
+    starter::handle_record(
+        &cloud.deps,
+        &message::encode(&start("exec-1", &plan)),
+        "m-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(cloud.queues.dead_letters().len(), 1);
+
+    // Once the first has finished, the plan is free again.
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    assert!(cloud.execution("exec-1").unwrap().is_terminal());
+    cloud.send(&start("exec-3", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    assert_eq!(
+        cloud.execution("exec-3").map(|e| e.status),
+        Some(ExecutionStatus::Completed)
+    );
+
+    // A plan that allows concurrent executions starts a second one beside the first.
+    let mut open = three_waves();
+    open.name = "open".to_owned();
+    open.allow_concurrent_executions = true;
+    cloud.plans.put(open.clone());
+    for id in ["exec-open-1", "exec-open-2"] {
+        starter::handle_record(&cloud.deps, &message::encode(&start(id, &open)), id)
+            .await
+            .unwrap();
+        assert!(cloud.execution(id).is_some(), "{id}");
+    }
+    assert_eq!(cloud.queues.dead_letters().len(), 1);
+}
+
+#[tokio::test]
+async fn a_hold_left_by_a_finished_execution_is_taken_over() {
+    let plan = three_waves();
+    let cloud = cloud_with(&plan);
+    cloud.send(&start("exec-1", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    let finished = cloud.execution("exec-1").unwrap();
+    assert!(finished.is_terminal());
+    // As if the release at its end had been lost with a crash: the finished execution
+    // holds its plan again.
+    cloud.executions.remove(&"exec-1".into());
+    cloud.executions.create(&finished).await.unwrap();
+    assert_eq!(
+        cloud.executions.plan_holder(&plan.name).await.unwrap(),
+        Some("exec-1".into())
+    );
+    cloud.send(&start("exec-2", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    assert_eq!(
+        cloud.execution("exec-2").map(|e| e.status),
+        Some(ExecutionStatus::Completed)
+    );
+    assert!(cloud.queues.dead_letters().is_empty());
 }

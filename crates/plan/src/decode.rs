@@ -20,6 +20,7 @@ pub(crate) const PLAN_KEYS: &[&str] = &[
     "name",
     "description",
     "rto_minutes",
+    "allow_concurrent_executions",
     "defaults",
     "targets",
     "protection_groups",
@@ -328,6 +329,7 @@ impl Decoder {
             name: String::new(),
             description: None,
             rto_minutes: None,
+            allow_concurrent_executions: false,
             defaults: Defaults::default(),
             targets: BTreeMap::new(),
             protection_groups: BTreeMap::new(),
@@ -349,6 +351,9 @@ impl Decoder {
         }
         if let Some((node, path)) = self.optional(&fields, "rto_minutes") {
             plan.rto_minutes = self.number(node, &path, &MINUTES);
+        }
+        if let Some((node, path)) = self.field(&fields, "allow_concurrent_executions") {
+            plan.allow_concurrent_executions = self.boolean(node, &path).unwrap_or_default();
         }
         if let Some((node, path)) = self.field(&fields, "defaults") {
             plan.defaults = self.defaults(node, &path);

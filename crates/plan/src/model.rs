@@ -32,6 +32,10 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = MINUTES.min, max = MINUTES.max))]
     pub rto_minutes: Option<u32>,
+    /// Whether a new execution may start while another of this plan is still running
+    /// (default: no — a second start is refused, as native DRS recovery plans do).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_concurrent_executions: bool,
     /// Settings every wave inherits unless it overrides them.
     #[serde(default)]
     pub defaults: Defaults,

@@ -35,6 +35,13 @@ impl Cancellation {
             .is_some_and(|code| code == "ConditionalCheckFailed")
     }
 
+    /// Whether any item's condition failed.
+    pub(crate) fn any_condition_failed(&self) -> bool {
+        self.codes
+            .iter()
+            .any(|code| code == "ConditionalCheckFailed")
+    }
+
     /// Whether another transaction on the same items was in progress (retry).
     pub(crate) fn conflicted(&self) -> bool {
         self.codes.iter().any(|code| code == "TransactionConflict")

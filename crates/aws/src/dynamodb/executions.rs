@@ -8,6 +8,11 @@
 //!   item grows with the plan. A wave never started has no item (it is `WaveState::pending`).
 //! - `CLEANUP`: the drill cleanup deadline and instances.
 //!
+//! A plan that runs one execution at a time is held by its live execution: partition
+//! `PLAN#<name>` (no execution ID holds a `#`), item `HOLD`, attribute `holder`. The hold is
+//! put in the creating transaction (`attribute_not_exists` or already ours), and deleted when
+//! the execution finishes (only if still its own).
+//!
 //! A save is one `TransactWriteItems`: the `STATE` item on condition `version = :expected`,
 //! plus the waves whose digest changed. A load reads the partition (consistent) and checks
 //! each wave against the digests of `STATE`, so a read overlapping a save is detected and
@@ -22,7 +27,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use engine::{DrillCleanup, Execution, ExecutionId, ExecutionStatus, WaveState};
 use jiff::Timestamp;
 pub use pipeline::ports::ExecutionSummary;
-use pipeline::ports::{ExecutionStore, PortError, PortResult, Version};
+use pipeline::ports::{Created, ExecutionStore, PortError, PortResult, Version};
 
 use super::cancellation::Cancellation;
 use super::compressed::{digest, gunzip_json, gzip, json};
@@ -52,6 +57,9 @@ pub const SUMMARY_ATTRIBUTES: [&str; 5] = ["status", "mode", "version", "ended_a
 pub const DEFAULT_TTL_DAYS: u32 = 90;
 
 const STATE_ITEM: &str = "STATE";
+const HOLD_ITEM: &str = "HOLD";
+/// The attribute of a plan's `HOLD` item naming the execution that holds it.
+const HOLDER: &str = "holder";
 const CLEANUP_ITEM: &str = "CLEANUP";
 const LOAD_ATTEMPTS: usize = 5;
 /// Executions whose stored digests are remembered (to write only the waves that changed).
@@ -119,6 +127,11 @@ impl ExecutionTable {
             (a.requested_at, &a.execution_id).cmp(&(b.requested_at, &b.execution_id))
         });
         Ok(summaries)
+    }
+
+    /// The partition of plan `plan_name`'s hold.
+    fn hold_partition(plan_name: &str) -> String {
+        format!("PLAN#{plan_name}")
     }
 
     /// The drill cleanup recorded for `id`, if any.
@@ -317,6 +330,9 @@ impl ExecutionTable {
             if expression.contains("#pk") {
                 put = put.expression_attribute_names("#pk", PARTITION_KEY);
             }
+            if expression.contains("#holder") {
+                put = put.expression_attribute_names("#holder", HOLDER);
+            }
             if expression.contains("#v") {
                 put = put.expression_attribute_names("#v", "version");
             }
@@ -400,6 +416,9 @@ impl ExecutionTable {
                 Some(cancellation) if cancellation.conflicted() => {
                     Ok(WriteOutcome::ConditionFailed)
                 }
+                Some(cancellation) if cancellation.any_condition_failed() => {
+                    Ok(WriteOutcome::OtherConditionFailed)
+                }
                 Some(cancellation) => Err(PortError::Transient(format!(
                     "DynamoDB TransactWriteItems on table {} for execution {} was cancelled ({})",
                     self.table,
@@ -478,18 +497,40 @@ enum Assembled {
 
 enum WriteOutcome {
     Written,
+    /// The condition of the first item (the `STATE`) failed, or another transaction was
+    /// writing the same items.
     ConditionFailed,
+    /// Another item's condition failed.
+    OtherConditionFailed,
 }
 
 #[async_trait]
 impl ExecutionStore for ExecutionTable {
-    async fn create(&self, execution: &Execution) -> PortResult<bool> {
+    async fn create(&self, execution: &Execution) -> PortResult<Created> {
         let encoded = encode_waves(execution)?;
         let digests: Vec<u64> = encoded.iter().map(|w| w.digest).collect();
         let mut items = vec![self.put(
             self.state_item(execution, 1, &digests)?,
             Some(("attribute_not_exists(#pk)", Vec::new())),
         )?];
+        let holds = execution.holds_its_plan();
+        if holds {
+            let hold = Item::from([
+                (
+                    PARTITION_KEY.to_owned(),
+                    s(Self::hold_partition(&execution.plan.name)),
+                ),
+                (SORT_KEY.to_owned(), s(HOLD_ITEM)),
+                (HOLDER.to_owned(), s(execution.id.as_str())),
+            ]);
+            items.push(self.put(
+                hold,
+                Some((
+                    "attribute_not_exists(#pk) OR #holder = :id",
+                    vec![(":id", s(execution.id.as_str()))],
+                )),
+            )?);
+        }
         let mut written = Vec::new();
         let pending = pending_digest()?;
         for (index, wave) in encoded.iter().enumerate() {
@@ -501,10 +542,65 @@ impl ExecutionStore for ExecutionTable {
         match self.write(execution, items).await? {
             WriteOutcome::Written => {
                 self.remember(&execution.id, 1, digests);
-                Ok(true)
+                Ok(Created::New)
             }
-            WriteOutcome::ConditionFailed => Ok(false),
+            WriteOutcome::ConditionFailed => Ok(Created::Exists),
+            WriteOutcome::OtherConditionFailed if holds => {
+                match self.plan_holder(&execution.plan.name).await? {
+                    Some(by) => Ok(Created::PlanHeld { by }),
+                    // Released meanwhile: the caller's retry (SQS) creates it.
+                    None => Err(PortError::Transient(format!(
+                        "plan `{}` was held by another execution while {} was created",
+                        execution.plan.name, execution.id
+                    ))),
+                }
+            }
+            WriteOutcome::OtherConditionFailed => Err(PortError::Transient(format!(
+                "execution {}: a condition of its creation failed unexpectedly",
+                execution.id
+            ))),
         }
+    }
+
+    async fn release_plan(&self, plan_name: &str, holder: &ExecutionId) -> PortResult<()> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(Self::hold_partition(plan_name)))
+            .key(SORT_KEY, s(HOLD_ITEM))
+            .condition_expression("#holder = :id")
+            .expression_attribute_names("#holder", HOLDER)
+            .expression_attribute_values(":id", s(holder.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Not held by `holder` (any more): nothing to give back.
+            Err(error) if sdk_error::code(&error) == Some("ConditionalCheckFailedException") => {
+                Ok(())
+            }
+            Err(error) => Err(table_error(&self.table, "DeleteItem (plan hold)", error)),
+        }
+    }
+
+    async fn plan_holder(&self, plan_name: &str) -> PortResult<Option<ExecutionId>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(Self::hold_partition(plan_name)))
+            .key(SORT_KEY, s(HOLD_ITEM))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| table_error(&self.table, "GetItem (plan hold)", e))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let what = format!("plan `{plan_name}` HOLD item in table {}", self.table);
+        let holder = Reader::new(&item, &what).string(HOLDER)?;
+        Ok(Some(ExecutionId::new(holder)))
     }
 
     async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>> {
@@ -557,7 +653,8 @@ impl ExecutionStore for ExecutionTable {
                 self.remember(id, version, digests);
                 Ok(Some(version))
             }
-            WriteOutcome::ConditionFailed => {
+            // Wave items carry no condition: any failed condition is the version's.
+            WriteOutcome::ConditionFailed | WriteOutcome::OtherConditionFailed => {
                 self.forget(id);
                 Ok(None)
             }

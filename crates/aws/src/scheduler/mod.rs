@@ -13,8 +13,6 @@
 //! `client`, the Scheduler calls ([`Schedules`]) and where schedules deliver
 //! ([`ScheduleTarget`]).
 
-use engine::Mode;
-
 mod client;
 mod expression;
 mod spec;
@@ -104,10 +102,4 @@ impl ScheduleError {
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, ScheduleError::Invalid(_))
     }
-}
-
-/// `drill` or `recovery`: [`Mode::as_str`], kept so that existing callers compile; new code
-/// calls [`Mode::as_str`] directly.
-pub fn mode_name(mode: Mode) -> &'static str {
-    mode.as_str()
 }

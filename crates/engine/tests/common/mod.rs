@@ -58,6 +58,7 @@ pub fn plan(waves: &[Vec<String>]) -> Plan {
         });
     }
     Plan {
+        allow_concurrent_executions: false,
         name: "test-plan".to_owned(),
         description: None,
         rto_minutes: None,
@@ -228,7 +229,11 @@ impl Harness {
         self.send(event.clone());
         assert_eq!(self.state, before, "{event:?} changed the state");
         assert_eq!(self.commands, [], "{event:?} emitted commands");
-        assert_eq!(self.before_save, [], "{event:?} emitted effects before the save");
+        assert_eq!(
+            self.before_save,
+            [],
+            "{event:?} emitted effects before the save"
+        );
     }
 
     /// The commands (effects after the save) of the last decision.

@@ -33,9 +33,14 @@ fn actions_run_one_at_a_time_in_order() {
     assert_eq!(runs(&h), ["exec-1/0/1/pre/1"]);
     h.action(PRE, 1, OK);
     assert!(
-        matches!(h.commands(), [Command::StartRecovery(s), Command::ScheduleCheck { .. }] if s.request.wave == 0),
+        matches!(h.commands(), [Command::StartRecovery(s)] if s.request.wave == 0),
         "{:?}",
         h.commands()
+    );
+    assert!(
+        matches!(h.before_save(), [BeforeSave::Check(check)] if check.wave == 0),
+        "{:?}",
+        h.before_save()
     );
     h.start_all()
         .check(vec![launched("job-0-0", &sids(1, 1))])

@@ -21,6 +21,7 @@ fn a_paused_wave_waits_for_its_approval() {
             }),
         ]
     );
+    assert_eq!(h.before_save(), [], "no check chain before the wave starts");
     assert_eq!(h.status(), ExecutionStatus::AwaitingApproval);
     assert_eq!(h.wave(1).phase, WavePhase::AwaitingApproval);
 

@@ -64,7 +64,7 @@ fn cancel_stops_the_execution_at_any_point() {
                 request,
                 rejection: Rejection::QuotaExceeded,
             },
-            Event::RetryDue {
+            Event::RetryStart {
                 wave: 0,
                 attempt: 1,
                 token: Token(1),
@@ -81,7 +81,7 @@ fn cancel_stops_the_execution_at_any_point() {
             Event::LaunchResult(launch_event("job-0-0", &sid(1))),
         ];
         for event in after {
-            let no_chunk = h.wave(0).chunks.is_empty();
+            let no_chunk = h.wave(0).chunks().is_empty();
             if no_chunk
                 && matches!(
                     event,
@@ -102,6 +102,7 @@ fn cancel_stops_the_execution_at_any_point() {
                 )
             });
             assert!(only_the_end, "{}: {event:?} gave {:?}", name, h.commands());
+            assert_eq!(h.before_save(), [], "{}: {event:?}", name);
         }
     }
 }

@@ -6,10 +6,10 @@ use super::*;
 fn any_input_after_the_deadline_times_the_wave_out() {
     let servers = sids(1, 2);
     let check = |token| {
-        Event::JobsObserved(Observation {
+        Event::Check(Observation {
             wave: 0,
             attempt: 1,
-            wake: Wake::Check { token },
+            token,
             jobs: vec![],
         })
     };
@@ -18,7 +18,7 @@ fn any_input_after_the_deadline_times_the_wave_out() {
     let late_inputs: [(&str, LateInput); 7] = [
         ("live check",               Box::new(move |h| check(h.live_check()))),
         ("stale check",              Box::new(move |_| check(Token(1)))),
-        ("deadline passed",          Box::new(|_| Event::DeadlinePassed { wave: 0, attempt: 1 })),
+        ("resume",                   Box::new(|_| Event::Resume { wave: 0, attempt: 1 })),
         ("launch event",             Box::new(|_| Event::LaunchResult(launch_event("job-0-0", &sid(1))))),
         ("job started",              Box::new(|h| Event::JobStarted { request: h.request_id(1), job_id: "late".into() })),
         ("approval of another wave", Box::new(|_| Event::ApprovalGiven { wave: 1, by: "x".into() })),
@@ -73,9 +73,9 @@ fn no_check_is_scheduled_past_the_deadline() {
         // A pre-action holds the launch back until `launch_at`.
         plan.waves[0].pre_actions = vec![lambda("prepare")];
         let mut h = Harness::new(plan);
-        let first = scheduled_checks(h.commands());
+        let first = scheduled_checks(h.before_save());
         h.at(launch_at).action(PRE, 0, OK);
-        let launch = scheduled_checks(h.commands());
+        let launch = scheduled_checks(h.before_save());
         let got = (first[0].1, launch[0].1);
         assert_eq!(
             got, expected,
@@ -120,14 +120,17 @@ fn pre_actions_and_resolution_are_under_the_deadline_too() {
 }
 
 #[test]
-fn a_deadline_check_before_the_deadline_changes_nothing() {
+fn an_input_just_before_the_deadline_changes_nothing() {
     let servers = sids(1, 1);
     let mut h = Harness::new(timed_plan(&servers, 1));
     h.resolve(&servers).start_all();
-    h.at(59).assert_no_op(Event::DeadlinePassed {
+    // A stale check a second before the deadline: no timeout yet, nothing to do.
+    h.at(59).assert_no_op(Event::Check(Observation {
         wave: 0,
         attempt: 1,
-    });
+        token: Token(1),
+        jobs: vec![],
+    }));
 }
 
 #[test]

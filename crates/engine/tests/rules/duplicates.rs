@@ -22,10 +22,10 @@ fn duplicate_and_stale_inputs_change_nothing() {
         ..request.clone()
     };
     let stale_check = |jobs| {
-        Event::JobsObserved(Observation {
+        Event::Check(Observation {
             wave: 1,
             attempt: 1,
-            wake: Wake::Check { token: Token(1) },
+            token: Token(1),
             jobs,
         })
     };
@@ -104,39 +104,39 @@ fn duplicate_and_stale_inputs_change_nothing() {
         ),
         (
             "a check of the previous wave",
-            Event::JobsObserved(Observation {
+            Event::Check(Observation {
                 wave: 0,
                 attempt: 1,
-                wake: Wake::Check { token: Token(3) },
+                token: Token(3),
                 jobs: vec![],
             }),
         ),
         (
             "the previous wave's advance",
-            Event::WaveAdvance {
+            Event::Advance {
                 wave: 0,
                 attempt: 1,
             },
         ),
         (
             "an advance before the launch ended",
-            Event::WaveAdvance {
+            Event::Advance {
                 wave: 1,
                 attempt: 1,
             },
         ),
         (
             "a retry with no round pending",
-            Event::RetryDue {
+            Event::RetryStart {
                 wave: 1,
                 attempt: 1,
                 token: Token(1),
             },
         ),
         (
-            "an early deadline check",
-            Event::DeadlinePassed {
-                wave: 1,
+            "a resume of the previous wave",
+            Event::Resume {
+                wave: 0,
                 attempt: 1,
             },
         ),
@@ -151,9 +151,10 @@ fn duplicate_and_stale_inputs_change_nothing() {
                 by: "x".into(),
             },
         ),
+        ("a redelivered request of a stored plan", stored_request(&h)),
         (
-            "a redelivered request",
-            Event::ExecutionRequested(request_for(&h)),
+            "a redelivered request of an inline plan",
+            inline_request(&h),
         ),
     ];
     for (name, event) in cases {
@@ -161,11 +162,28 @@ fn duplicate_and_stale_inputs_change_nothing() {
         h.at(50).send(event);
         assert_eq!(h.state, before, "{name}: state changed");
         assert_eq!(h.commands(), [], "{name}: commands emitted");
+        assert_eq!(h.before_save(), [], "{name}: effects before the save");
     }
 }
 
-fn request_for(h: &Harness) -> engine::ExecutionRequest {
-    request(h.state.plan.clone(), h.state.mode, h.state.limits)
+/// The execution's own request again, naming its stored plan.
+fn stored_request(h: &Harness) -> Event {
+    Event::ExecutionRequested {
+        mode: h.state.mode,
+        plan: PlanSource::Stored {
+            plan_name: h.state.plan.name.clone(),
+        },
+    }
+}
+
+/// The execution's own request again, with its plan inline.
+fn inline_request(h: &Harness) -> Event {
+    Event::ExecutionRequested {
+        mode: h.state.mode,
+        plan: PlanSource::Inline {
+            plan: h.state.plan.clone(),
+        },
+    }
 }
 
 #[test]
@@ -183,8 +201,9 @@ fn a_terminal_execution_changes_no_more_and_only_repeats_its_end() {
     assert_eq!(end.len(), 2);
     // Messages that may be redeliveries: the end may have been lost with a Lambda.
     let redelivered = [
-        Event::ExecutionRequested(request_for(&h)),
-        Event::WaveAdvance {
+        stored_request(&h),
+        inline_request(&h),
+        Event::Advance {
             wave: 0,
             attempt: 1,
         },
@@ -192,13 +211,13 @@ fn a_terminal_execution_changes_no_more_and_only_repeats_its_end() {
             by: "x".into(),
             reason: "y".into(),
         },
-        Event::JobsObserved(Observation {
+        Event::Check(Observation {
             wave: 0,
             attempt: 1,
-            wake: Wake::Check { token: Token(2) },
+            token: Token(2),
             jobs: vec![],
         }),
-        Event::RetryDue {
+        Event::RetryStart {
             wave: 0,
             attempt: 1,
             token: Token(1),
@@ -213,6 +232,7 @@ fn a_terminal_execution_changes_no_more_and_only_repeats_its_end() {
             end,
             "{event:?}: the same end, not notified again"
         );
+        assert_eq!(h.before_save(), [], "{event:?}: effects before the save");
     }
     let others = [
         Event::JobStarted {

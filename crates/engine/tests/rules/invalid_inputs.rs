@@ -15,7 +15,7 @@ fn impossible_inputs_are_errors() {
             "another execution",
             Input::new(
                 "exec-2",
-                Event::WaveAdvance {
+                Event::Advance {
                     wave: 0,
                     attempt: 1,
                 },
@@ -26,7 +26,7 @@ fn impossible_inputs_are_errors() {
             "a wave out of range",
             Input::new(
                 EXEC,
-                Event::WaveAdvance {
+                Event::Advance {
                     wave: 3,
                     attempt: 1,
                 },
@@ -57,7 +57,7 @@ fn impossible_inputs_are_errors() {
             "attempt 0",
             Input::new(
                 EXEC,
-                Event::RetryDue {
+                Event::RetryStart {
                     wave: 0,
                     attempt: 0,
                     token: Token(1),
@@ -69,7 +69,7 @@ fn impossible_inputs_are_errors() {
             "a future attempt",
             Input::new(
                 EXEC,
-                Event::DeadlinePassed {
+                Event::Advance {
                     wave: 0,
                     attempt: 3,
                 },
@@ -187,7 +187,10 @@ fn impossible_inputs_are_errors() {
             "the same ID for another plan",
             Input::new(
                 EXEC,
-                Event::ExecutionRequested(request(other_plan, Mode::Drill, Limits::default())),
+                Event::ExecutionRequested {
+                    mode: Mode::Drill,
+                    plan: PlanSource::Inline { plan: other_plan },
+                },
             ),
             |e| matches!(e, EngineError::ConflictingRequest { .. }),
         ),
@@ -322,6 +325,7 @@ fn a_selection_that_cannot_run_rejects_the_execution_before_anything_starts() {
         ],
         "no approval, no action, no start, nothing to clean up"
     );
+    assert_eq!(h.before_save(), [], "no check, no retry, no claim");
     let report = h.state.report();
     let failures: Vec<Option<String>> = report.waves.iter().map(|w| w.failure.clone()).collect();
     assert!(failures[0].is_none() && failures[4].is_none());
@@ -341,6 +345,7 @@ fn a_selection_that_cannot_run_rejects_the_execution_before_anything_starts() {
             status: ExecutionStatus::Failed
         }]
     );
+    assert_eq!(h.before_save(), []);
 }
 
 #[test]

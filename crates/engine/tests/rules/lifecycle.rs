@@ -24,14 +24,17 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
                     }]
                 }]
             },
-            // The resolution's heartbeat: the first wave's chain at attempt 0.
-            Command::ScheduleCheck {
-                wave: 0,
-                attempt: 0,
-                token: Token(1),
-                delay: delay(900)
-            },
         ]
+    );
+    assert_eq!(
+        h.before_save(),
+        // The resolution's heartbeat: the first wave's chain at attempt 0.
+        [BeforeSave::Check(Delayed {
+            wave: 0,
+            attempt: 0,
+            token: Token(1),
+            delay: delay(900)
+        })]
     );
 
     h.at(2).resolve(&servers);
@@ -50,32 +53,37 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
                 reissue: false,
                 first_requested_at: t(2),
             }),
-            Command::ScheduleCheck {
-                wave: 0,
-                attempt: 1,
-                token: Token(3),
-                delay: delay(30)
-            },
         ]
+    );
+    assert_eq!(
+        h.before_save(),
+        [BeforeSave::Check(Delayed {
+            wave: 0,
+            attempt: 1,
+            token: Token(3),
+            delay: delay(30)
+        })]
     );
     assert_eq!(h.request_id(0).to_string(), "exec-1/0/1/0");
 
     h.at(3).started(0, "drsjob-1");
     assert_eq!(h.commands(), []);
+    assert_eq!(h.before_save(), []);
 
     h.at(32).check(vec![job(
         "drsjob-1",
         Started,
         &[(s1, InProgress), (s2, Pending)],
     )]);
+    assert_eq!(h.commands(), []);
     assert_eq!(
-        h.commands(),
-        [Command::ScheduleCheck {
+        h.before_save(),
+        [BeforeSave::Check(Delayed {
             wave: 0,
             attempt: 1,
             token: Token(4),
             delay: delay(30)
-        }]
+        })]
     );
 
     h.at(62).check(vec![launched("drsjob-1", &servers)]);
@@ -85,6 +93,14 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
             wave: 0,
             attempt: 1
         }]
+    );
+    // The job completed: its ledger claim is given back before the save.
+    assert_eq!(
+        h.before_save(),
+        [BeforeSave::ReleaseClaim(ClaimRelease {
+            target: None,
+            request: h.request_id(0),
+        })]
     );
     assert_eq!(h.status(), ExecutionStatus::Running);
 
@@ -113,6 +129,7 @@ fn a_one_wave_drill_emits_exactly_these_commands() {
             },
         ]
     );
+    assert_eq!(h.before_save(), []);
     assert_eq!(h.status(), ExecutionStatus::Completed);
     let server = h.wave(0).server(&s1.into()).unwrap();
     assert_eq!(server.started_at, Some(t(3)));

@@ -12,6 +12,7 @@ mod cancel;
 mod cleanup;
 mod deadlines;
 mod duplicates;
+mod handover;
 mod invalid_inputs;
 mod launch_events;
 mod lifecycle;
@@ -23,10 +24,11 @@ mod round_trip;
 
 use common::*;
 use engine::{
-    ActionPhase, ActionResult, CleanupTarget, Command, DelaySeconds, DrillCleanup, EngineError,
-    Event, ExecutionStatus, JobStatus, LaunchStatus, Limits, Mode, Notification, Observation,
-    Rejection, ResolutionOutcome, ResolvedTarget, ServerId, StartRecovery, TargetSelection, Token,
-    Wake, WaveOutcome, WavePhase, WaveResolution, WaveSelection,
+    ActionPhase, ActionResult, BeforeSave, ClaimRelease, CleanupTarget, Command, DelaySeconds,
+    Delayed, DrillCleanup, EngineError, Event, ExecutionStatus, JobStatus, LaunchStatus, Limits,
+    Mode, Notification, Observation, PlanSource, Rejection, ResolutionOutcome, ResolvedTarget,
+    ServerId, StartRecovery, TargetSelection, Token, WaveOutcome, WavePhase, WaveResolution,
+    WaveSelection,
 };
 use jiff::SignedDuration;
 
@@ -57,28 +59,19 @@ fn has_advance(commands: &[Command]) -> bool {
         .any(|c| matches!(c, Command::Advance { .. }))
 }
 
-fn scheduled_checks(commands: &[Command]) -> Vec<(Token, u32)> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::ScheduleCheck { token, delay, .. } => Some((*token, delay.get())),
-            _ => None,
-        })
+/// The checks scheduled among `effects` (before the save): (token, delay).
+fn scheduled_checks(effects: &[BeforeSave]) -> Vec<(Token, u32)> {
+    checks_of(effects)
+        .into_iter()
+        .map(|check| (check.token, check.delay.get()))
         .collect()
 }
 
 fn chunk_kinds(h: &Harness) -> Vec<&'static str> {
-    use engine::chunk::ChunkState;
     h.wave(h.current())
-        .chunks
+        .chunks()
         .iter()
-        .map(|c| match c.state {
-            ChunkState::Queued => "queued",
-            ChunkState::Requested { .. } => "requested",
-            ChunkState::BackingOff { .. } => "backing off",
-            ChunkState::Started { .. } => "started",
-            ChunkState::Abandoned => "abandoned",
-        })
+        .map(|c| c.state.name())
         .collect()
 }
 

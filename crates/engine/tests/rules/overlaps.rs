@@ -148,10 +148,16 @@ fn a_check_for_an_attempt_whose_save_was_lost_is_a_stale_copy() {
     let servers = sids(1, 1);
     let mut h = Harness::unresolved(one_wave(&servers));
     let before = h.state.clone();
-    h.at(40).send(Event::JobsObserved(Observation {
+    // The checker is told to deliver it again later: its save may yet become visible.
+    assert_eq!(
+        h.state.check_arrival(0, 1, Token(2)),
+        engine::check::Arrival::AheadOfSave
+    );
+    // Decided anyway, it is stale.
+    h.at(40).send(Event::Check(Observation {
         wave: 0,
         attempt: 1,
-        wake: Wake::Check { token: Token(2) },
+        token: Token(2),
         jobs: vec![],
     }));
     assert_eq!(h.state, before, "nothing changes");
@@ -160,6 +166,7 @@ fn a_check_for_an_attempt_whose_save_was_lost_is_a_stale_copy() {
         "the resolution is asked for again: {:?}",
         h.commands()
     );
+    assert_eq!(h.before_save(), [], "and nothing else");
     // The same decision taken again sends the same tokens: the copy's token becomes live.
     h.resolve(&servers);
     assert_eq!(h.attempt(), 1);

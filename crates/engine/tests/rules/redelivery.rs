@@ -30,11 +30,12 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
         (
             "request before resolution",
             |h| *h = Harness::unresolved(one_wave(&sids(1, 2))),
-            Event::ExecutionRequested(request(
-                one_wave(&sids(1, 2)),
-                Mode::Drill,
-                Limits::default(),
-            )),
+            Event::ExecutionRequested {
+                mode: Mode::Drill,
+                plan: PlanSource::Inline {
+                    plan: one_wave(&sids(1, 2)),
+                },
+            },
             |c| matches!(c, Command::ResolveServers { waves } if waves.len() == 1),
         ),
         (
@@ -42,11 +43,12 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
             |h| {
                 h.resolve(&sids(1, 2));
             },
-            Event::ExecutionRequested(request(
-                one_wave(&sids(1, 2)),
-                Mode::Drill,
-                Limits::default(),
-            )),
+            Event::ExecutionRequested {
+                mode: Mode::Drill,
+                plan: PlanSource::Inline {
+                    plan: one_wave(&sids(1, 2)),
+                },
+            },
             |c| matches!(c, Command::StartRecovery(s) if s.reissue && s.request.chunk == 0),
         ),
         (
@@ -55,7 +57,7 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
                 h.resolve(&sids(1, 2));
                 h.reject(0, Rejection::QuotaExceeded).retry_due();
             },
-            Event::RetryDue {
+            Event::RetryStart {
                 wave: 0,
                 attempt: 1,
                 token: Token(1),
@@ -74,10 +76,10 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
                 h.resolve(&sids(1, 2)).started(0, "job-a");
                 h.check_with(Token(2), vec![launched("job-a", &sids(1, 1))]);
             },
-            Event::JobsObserved(Observation {
+            Event::Check(Observation {
                 wave: 0,
                 attempt: 1,
-                wake: Wake::Check { token: Token(2) },
+                token: Token(2),
                 jobs: vec![launched("job-a", &sids(1, 1))],
             }),
             |c| matches!(c, Command::StartRecovery(s) if s.request.chunk == 1 && s.reissue),
@@ -88,10 +90,10 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
                 h.resolve(&sids(1, 2)).start_all();
                 h.check_with(Token(2), vec![launched("job-0-0", &sids(1, 2))]);
             },
-            Event::JobsObserved(Observation {
+            Event::Check(Observation {
                 wave: 0,
                 attempt: 1,
-                wake: Wake::Check { token: Token(2) },
+                token: Token(2),
                 jobs: vec![launched("job-0-0", &sids(1, 2))],
             }),
             |c| {
@@ -113,6 +115,7 @@ fn redeliveries_reissue_what_the_current_wave_waits_on() {
         assert_eq!(h.state, state, "{name}: state changed");
         assert_eq!(h.commands().len(), 1, "{name}: {:?}", h.commands());
         assert!(expected(&h.commands()[0]), "{name}: {:?}", h.commands());
+        assert_eq!(h.before_save(), [], "{name}: effects before the save");
     }
 }
 
@@ -124,7 +127,7 @@ fn a_redelivered_advance_reissues_the_next_waves_first_request() {
     h.launch_wave();
     assert_eq!(h.current(), 1);
     let state = h.state.clone();
-    h.send(Event::WaveAdvance {
+    h.send(Event::Advance {
         wave: 0,
         attempt: 1,
     });
@@ -134,10 +137,11 @@ fn a_redelivered_advance_reissues_the_next_waves_first_request() {
         "{:?}",
         h.commands()
     );
+    assert_eq!(h.before_save(), []);
 
     h.launch_wave();
     assert_eq!(h.current(), 2);
-    h.send(Event::WaveAdvance {
+    h.send(Event::Advance {
         wave: 1,
         attempt: 1,
     });
@@ -146,6 +150,7 @@ fn a_redelivered_advance_reissues_the_next_waves_first_request() {
         "{:?}",
         h.commands()
     );
+    assert_eq!(h.before_save(), []);
 }
 
 #[test]
@@ -155,7 +160,7 @@ fn while_servers_are_resolved_a_heartbeat_asks_again_until_the_first_waves_timeo
     plan.waves[0].timeout_minutes = Some(20);
     let mut h = Harness::unresolved(plan.clone());
     assert_eq!(
-        scheduled_checks(h.commands()),
+        scheduled_checks(h.before_save()),
         [(Token(1), 900)],
         "the heartbeat, at attempt 0"
     );
@@ -168,7 +173,7 @@ fn while_servers_are_resolved_a_heartbeat_asks_again_until_the_first_waves_timeo
         "{:?}",
         h.commands()
     );
-    assert_eq!(scheduled_checks(h.commands()), [(Token(2), 300)]);
+    assert_eq!(scheduled_checks(h.before_save()), [(Token(2), 300)]);
     h.at(1_200).check(vec![]);
     assert_eq!(h.status(), ExecutionStatus::TimedOut);
     let failure = h.state.report().waves[0].failure.clone().unwrap();
@@ -182,7 +187,7 @@ fn while_servers_are_resolved_a_heartbeat_asks_again_until_the_first_waves_timeo
     assert_eq!(h.attempt(), 1);
     assert_eq!(h.wave(0).deadline, Some(t(600 + 20 * 60)));
     assert_eq!(
-        h.wave(0).check.pending.map(|p| p.token),
+        h.wave(0).live_check(),
         Some(Token(3)),
         "the launch's check (the heartbeat, token 1, is over)"
     );
@@ -213,13 +218,17 @@ fn a_stale_check_is_applied_but_schedules_nothing() {
     let servers = sids(1, 2);
     let mut h = Harness::new(one_wave(&servers));
     h.resolve(&servers).start_all();
-    let live = h.wave(0).check.clone();
+    let live = (h.wave(0).live_check(), h.wave(0).check_due_at());
     h.at(10).check_with(
         Token(1),
         vec![job("job-0-0", Started, &[(&servers[0], Launched)])],
     );
-    assert_eq!(scheduled_checks(h.commands()), []);
-    assert_eq!(h.wave(0).check, live, "the live chain is untouched");
+    assert_eq!(scheduled_checks(h.before_save()), []);
+    assert_eq!(
+        (h.wave(0).live_check(), h.wave(0).check_due_at()),
+        live,
+        "the live chain is untouched"
+    );
     assert_eq!(
         h.wave(0).servers[0].launch_status,
         Launched,

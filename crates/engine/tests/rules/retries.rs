@@ -2,13 +2,10 @@
 
 use super::*;
 
-fn retry_delays(commands: &[Command]) -> Vec<u32> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::ScheduleRetry { delay, .. } => Some(delay.get()),
-            _ => None,
-        })
+fn retry_delays(effects: &[BeforeSave]) -> Vec<u32> {
+    retries_of(effects)
+        .into_iter()
+        .map(|retry| retry.delay.get())
         .collect()
 }
 
@@ -22,18 +19,20 @@ fn rejections_back_off_and_retry_only_the_rejected_chunks() {
             retry_after_seconds: None,
         },
     );
+    assert_eq!(h.commands(), []);
     assert_eq!(
-        h.commands(),
-        [Command::ScheduleRetry {
+        h.before_save(),
+        [BeforeSave::RetryStart(Delayed {
             wave: 0,
             attempt: 1,
             token: Token(1),
             delay: delay(5)
-        }]
+        })]
     );
     h.reject(2, Rejection::QuotaExceeded);
+    assert_eq!(h.commands(), []);
     assert_eq!(
-        h.commands(),
+        h.before_save(),
         [],
         "one retry round covers every rejected chunk"
     );
@@ -58,7 +57,7 @@ fn rejections_back_off_and_retry_only_the_rejected_chunks() {
         },
     );
     assert_eq!(
-        retry_delays(h.commands()),
+        retry_delays(h.before_save()),
         [30],
         "DRS's Retry-After is a floor"
     );
@@ -87,7 +86,7 @@ fn retry_delays_grow_and_are_capped() {
         let mut delays = Vec::new();
         for rejection in &rejections {
             h.reject(0, rejection.clone());
-            delays.extend(retry_delays(h.commands()));
+            delays.extend(retry_delays(h.before_save()));
             h.retry_due();
             assert_eq!(h.starts().len(), 1);
         }
@@ -107,7 +106,7 @@ fn an_accepted_start_begins_the_retry_delays_anew() {
     let mut delays = Vec::new();
     for _ in 0..4 {
         h.reject(0, Rejection::QuotaExceeded);
-        delays.extend(retry_delays(h.commands()));
+        delays.extend(retry_delays(h.before_save()));
         h.retry_due();
     }
     assert_eq!(delays, [5, 10, 20, 40]);
@@ -116,7 +115,7 @@ fn an_accepted_start_begins_the_retry_delays_anew() {
     h.check(vec![launched("job-a", &sids(1, 1))]);
     assert_eq!(h.starts().len(), 1, "{:?}", h.commands());
     h.reject(1, Rejection::QuotaExceeded);
-    assert_eq!(retry_delays(h.commands()), [5]);
+    assert_eq!(retry_delays(h.before_save()), [5]);
 }
 
 #[test]
@@ -172,6 +171,7 @@ fn a_conflict_adopts_the_running_job_or_backs_off() {
         },
     );
     assert_eq!(h.commands(), []);
+    assert_eq!(h.before_save(), [], "an adopted job is not retried");
     let job = h.wave(0).job(&"drsjob-other".into()).unwrap();
     assert!(job.adopted);
     assert_eq!(job.chunks, [0]);
@@ -179,7 +179,7 @@ fn a_conflict_adopts_the_running_job_or_backs_off() {
     assert_eq!(server.job_id, Some("drsjob-other".into()));
 
     h.reject(1, Rejection::Conflict { running_job: None });
-    assert_eq!(retry_delays(h.commands()), [5]);
+    assert_eq!(retry_delays(h.before_save()), [5]);
     assert_eq!(chunk_kinds(&h)[1], "backing off");
 }
 

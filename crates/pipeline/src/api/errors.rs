@@ -111,7 +111,9 @@ impl ApiError {
     /// 400 `invalid_plan` with every diagnostic; the message lists them as
     /// `LINE:COL: path: message` lines, as `drsctl plan validate` prints them.
     pub fn invalid_plan(what: &str, diagnostics: &plan::Diagnostics) -> Self {
-        let count = diagnostics.len();
+        // Past the cap, the last diagnostic only says how many more there are.
+        let listed = diagnostics.len() - usize::from(diagnostics.omitted() > 0);
+        let count = listed + diagnostics.omitted();
         Self {
             code: ErrorCode::InvalidPlan,
             message: format!(

@@ -82,14 +82,29 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
             }),
         ));
     }
-    let exists = deps
+    let plan = deps
         .plans
         .get(&plan_name)
         .await
         .map_err(|e| ApiError::from_port(&format!("reading plan `{plan_name}`"), e))?
-        .is_some();
-    if !exists {
-        return Err(not_stored(&plan_name));
+        .ok_or_else(|| not_stored(&plan_name))?;
+    // The starter refuses it too (atomically, with the creation); answering here tells the
+    // caller at once.
+    if engine::runs_one_at_a_time(&plan) {
+        let holder =
+            deps.executions.plan_holder(&plan_name).await.map_err(|e| {
+                ApiError::from_port(&format!("reading plan `{plan_name}`'s hold"), e)
+            })?;
+        if let Some(holder) = holder {
+            if let Some(live) = load(deps, &holder)
+                .await?
+                .filter(Execution::blocks_its_plan)
+            {
+                return Err(ApiError::conflict(crate::starter::live_execution_refusal(
+                    &plan_name, &live,
+                )));
+            }
+        }
     }
     let message = Message::StartExecution {
         execution_id: Some(execution_id.clone()),

@@ -24,7 +24,8 @@ impl Executor<'_> {
                         attempt: delayed.attempt,
                         token: delayed.token,
                     };
-                    self.send_delayed(QueueName::Check, &message, delayed).await?;
+                    self.send_delayed(QueueName::Check, &message, delayed)
+                        .await?;
                 }
                 BeforeSave::RetryStart(delayed) => {
                     let message = Message::RetryStart {
@@ -33,7 +34,8 @@ impl Executor<'_> {
                         attempt: delayed.attempt,
                         token: delayed.token,
                     };
-                    self.send_delayed(QueueName::Start, &message, delayed).await?;
+                    self.send_delayed(QueueName::Start, &message, delayed)
+                        .await?;
                 }
                 BeforeSave::ReleaseClaim(release) => self.release(state, release).await?,
             }
@@ -53,7 +55,12 @@ impl Executor<'_> {
             .send(queue, message, delay)
             .await
             .map_err(|e| self.port_error(Some(delayed.wave), "sending a delayed message", e))?;
-        debug!(wave = delayed.wave, queue = queue.as_str(), delay, "delayed message sent");
+        debug!(
+            wave = delayed.wave,
+            queue = queue.as_str(),
+            delay,
+            "delayed message sent"
+        );
         Ok(())
     }
 

@@ -104,6 +104,13 @@ impl Executor<'_> {
                 Ok(None)
             }
             Command::Finish { status } => {
+                if state.holds_its_plan() {
+                    self.deps
+                        .executions
+                        .release_plan(&state.plan.name, &state.id)
+                        .await
+                        .map_err(|e| self.port_error(None, "giving back the plan's hold", e))?;
+                }
                 info!(%status, plan = %state.plan.name, "execution finished");
                 Ok(None)
             }

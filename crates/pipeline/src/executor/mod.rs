@@ -33,7 +33,7 @@ use tracing::{Span, debug, info, warn};
 use crate::deps::Deps;
 use crate::error::{Context, HandlerError};
 use crate::message::{self, Message, QueueName};
-use crate::ports::{PortError, Version};
+use crate::ports::{Created, PortError, Version};
 use crate::role::Role;
 
 pub use describe::DESCRIBE_JOBS_MAX;
@@ -210,9 +210,10 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Creates a new execution from [`engine::start`]'s decision, or `Ok(false)` when one of
-    /// that ID exists already (the caller decides the request again against it).
-    pub(crate) async fn create(&self, decision: Decision) -> Result<bool, Stop> {
+    /// Creates a new execution from [`engine::start`]'s decision and carries out what
+    /// follows; when it could not be created (an execution of that ID exists, or its plan is
+    /// held by another), says so and does nothing else.
+    pub(crate) async fn create(&self, decision: Decision) -> Result<Created, Stop> {
         self.before_save(&decision.state, &decision.before_save)
             .await?;
         let created = self
@@ -221,8 +222,8 @@ impl<'a> Executor<'a> {
             .create(&decision.state)
             .await
             .map_err(|e| self.port_error(None, "creating the execution", e))?;
-        if !created {
-            return Ok(false);
+        if created != Created::New {
+            return Ok(created);
         }
         info!(
             plan = %decision.state.plan.name,
@@ -236,7 +237,7 @@ impl<'a> Executor<'a> {
             version: 1,
             commands: decision.after_save,
         };
-        self.follow(decided).await.map(|()| true)
+        self.follow(decided).await.map(|()| Created::New)
     }
 
     /// Carries out the commands of a saved decision, and of every decision their answers
@@ -266,7 +267,9 @@ impl<'a> Executor<'a> {
         }
         Err(Stop::Fail(self.permanent(
             None,
-            format!("the execution did not settle after {MAX_ROUNDS} rounds of answers to commands"),
+            format!(
+                "the execution did not settle after {MAX_ROUNDS} rounds of answers to commands"
+            ),
         )))
     }
 

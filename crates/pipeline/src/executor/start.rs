@@ -1,9 +1,7 @@
 //! `StartRecovery` under a job-ledger claim: claim, call DRS, record the job or give the
 //! claim back. What a claim answer means is the engine's ([`engine::claim`]).
 
-use engine::{
-    Claimed, Event, Execution, JobId, Rejection, StartRecovery, StartRequestId, claim,
-};
+use engine::{Claimed, Event, Execution, JobId, Rejection, StartRecovery, StartRequestId, claim};
 use tracing::{debug, info};
 
 use super::Executor;

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use engine::{DrillCleanup, Execution, ExecutionId};
 
 use super::{Faults, lock};
-use crate::ports::{ExecutionStore, ExecutionSummary, PortError, PortResult, Version};
+use crate::ports::{Created, ExecutionStore, ExecutionSummary, PortError, PortResult, Version};
 
 /// What another writer does to a stored execution just before a save (which then conflicts).
 pub type ConcurrentWrite = Box<dyn FnOnce(&mut Execution) + Send>;
@@ -28,6 +28,8 @@ pub struct FakeExecutionStore {
 struct Inner {
     items: BTreeMap<ExecutionId, (String, Version)>,
     cleanups: BTreeMap<ExecutionId, DrillCleanup>,
+    /// Plan name → the execution holding it.
+    holds: BTreeMap<String, ExecutionId>,
     saves: usize,
     conflicts: usize,
     concurrent: VecDeque<ConcurrentWrite>,
@@ -113,17 +115,46 @@ impl FakeExecutionStore {
 
 #[async_trait]
 impl ExecutionStore for FakeExecutionStore {
-    async fn create(&self, execution: &Execution) -> PortResult<bool> {
+    async fn create(&self, execution: &Execution) -> PortResult<Created> {
         if let Some(error) = self.faults.take() {
             return Err(error);
         }
         let json = encode(execution)?;
         let mut inner = lock(&self.inner);
         if inner.items.contains_key(&execution.id) {
-            return Ok(false);
+            return Ok(Created::Exists);
+        }
+        if execution.holds_its_plan() {
+            let plan = &execution.plan.name;
+            match inner.holds.get(plan) {
+                Some(holder) if *holder != execution.id => {
+                    return Ok(Created::PlanHeld { by: holder.clone() });
+                }
+                _ => {
+                    inner.holds.insert(plan.clone(), execution.id.clone());
+                }
+            }
         }
         inner.items.insert(execution.id.clone(), (json, 1));
-        Ok(true)
+        Ok(Created::New)
+    }
+
+    async fn release_plan(&self, plan_name: &str, holder: &ExecutionId) -> PortResult<()> {
+        if let Some(error) = self.faults.take() {
+            return Err(error);
+        }
+        let mut inner = lock(&self.inner);
+        if inner.holds.get(plan_name) == Some(holder) {
+            inner.holds.remove(plan_name);
+        }
+        Ok(())
+    }
+
+    async fn plan_holder(&self, plan_name: &str) -> PortResult<Option<ExecutionId>> {
+        if let Some(error) = self.faults.take() {
+            return Err(error);
+        }
+        Ok(lock(&self.inner).holds.get(plan_name).cloned())
     }
 
     async fn load(&self, id: &ExecutionId) -> PortResult<Option<(Execution, Version)>> {

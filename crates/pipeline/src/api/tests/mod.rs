@@ -62,7 +62,9 @@ impl World {
     /// An execution of the stored plan `billing`, started by the engine: its servers
     /// resolved, its first wave launching.
     async fn execution(&self, id: &str, at: &str) -> engine::Execution {
-        let plan = plan::parse(BILLING).unwrap();
+        let mut plan = plan::parse(BILLING).unwrap();
+        // The fixtures keep several live executions of `billing` side by side.
+        plan.allow_concurrent_executions = true;
         let request = ExecutionRequest {
             execution_id: id.into(),
             plan,
@@ -71,7 +73,10 @@ impl World {
             requested_by: "someone".into(),
         };
         let state = started_as_listed(request, at.parse().unwrap()).unwrap();
-        assert!(self.executions.create(&state).await.unwrap());
+        assert_eq!(
+            self.executions.create(&state).await.unwrap(),
+            crate::ports::Created::New
+        );
         state
     }
 

@@ -158,3 +158,42 @@ async fn a_retry_of_a_taken_start_request_is_answered_even_once_its_plan_is_dele
     let missing = world.call("POST", "/executions", Some(&fresh)).await;
     assert_eq!((missing.status, error_code(&missing)), (404, "not_found"));
 }
+
+#[tokio::test]
+async fn a_second_live_execution_of_a_plan_is_refused_with_the_live_one_named() {
+    let world = World::new();
+    world.plans.put(plan::parse(BILLING).unwrap());
+    let request = ExecutionRequest {
+        execution_id: "exec-live".into(),
+        plan: plan::parse(BILLING).unwrap(),
+        mode: Mode::Drill,
+        limits: Limits::default(),
+        requested_by: "alice".into(),
+    };
+    let live = started_as_listed(request, "2025-09-30T09:00:00Z".parse().unwrap()).unwrap();
+    assert_eq!(
+        world.executions.create(&live).await.unwrap(),
+        crate::ports::Created::New
+    );
+    let body_text = r#"{"plan": "billing", "mode": "drill"}"#;
+    let refused = world.call("POST", "/executions", Some(body_text)).await;
+    assert_eq!((refused.status, error_code(&refused)), (409, "conflict"));
+    let message = body(&refused)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("exec-live") && message.contains("allow_concurrent_executions"),
+        "{message}"
+    );
+    assert!(
+        world.sent().is_empty(),
+        "nothing is sent for a refused start"
+    );
+
+    // Once the live execution is over, its hold no longer blocks (even if its release was
+    // lost): the start is sent, and the starter takes the stale hold over.
+    let mut finished = live;
+    finished.status = engine::ExecutionStatus::Cancelled;
+    world.executions.remove(&"exec-live".into());
+    world.executions.create(&finished).await.unwrap();
+    let accepted = world.call("POST", "/executions", Some(body_text)).await;
+    assert_eq!(accepted.status, 202, "{:?}", accepted.body);
+}
