@@ -199,12 +199,12 @@ class ThePolicyCheckCanFail(unittest.TestCase):
     def test_an_unneeded_action_is_reported(self):
         def edit(resources):
             self.statement(resources, "AdvancerRole", "Executions")["Action"].append(
-                "dynamodb:DeleteItem")
+                "dynamodb:Scan")
 
         deployment = self.changed(edit)
         problems = broader(deployment.policy("AdvancerRole"),
                            deployment.requirements("AdvancerFunction"))
-        self.assertIn("Executions: dynamodb:DeleteItem is allowed but nothing needs it", problems)
+        self.assertIn("Executions: dynamodb:Scan is allowed but nothing needs it", problems)
 
     def test_a_resource_wildcard_is_reported(self):
         def edit(resources):

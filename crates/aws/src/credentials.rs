@@ -20,8 +20,55 @@ use crate::sdk_error;
 /// starts with credentials about to lapse.
 pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
-/// The `RoleSessionName` of assumed roles (visible in the target's CloudTrail).
+/// The `RoleSessionName` of assumed roles for calls made for no execution (visible in the
+/// target's CloudTrail); a call for an execution names the session after it
+/// ([`session_name`]).
 pub const DEFAULT_SESSION_NAME: &str = "drs-orchestrator";
+
+/// The longest `RoleSessionName` STS accepts.
+pub const MAX_SESSION_NAME_CHARS: usize = 64;
+
+/// Most assumed-role sessions kept per process: one per execution and target, so a
+/// long-lived Lambda instance forgets the oldest rather than grow without bound.
+pub const MAX_CACHED_SESSIONS: usize = 256;
+
+/// The session policy of a function that only reads DRS (the checker): whatever the target
+/// role allows, its session can call nothing but DRS `Describe*`, so a bug in it cannot
+/// launch or terminate anything.
+pub const DESCRIBE_ONLY_SESSION_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["drs:Describe*"],"Resource":"*"}]}"#;
+
+/// The `RoleSessionName` for calls made for `execution`: the execution ID (characters STS
+/// does not accept become `_`), within STS's 64 characters — a longer ID keeps its start and
+/// ends with a hash of the whole, so two IDs never share a session name.
+pub fn session_name(execution: Option<&str>) -> String {
+    let Some(id) = execution else {
+        return DEFAULT_SESSION_NAME.to_owned();
+    };
+    let clean: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = if clean.len() < 2 {
+        format!("{DEFAULT_SESSION_NAME}-{clean}")
+    } else {
+        clean
+    };
+    if clean.len() <= MAX_SESSION_NAME_CHARS {
+        return clean;
+    }
+    // FNV-1a: stable across processes and releases (the std hasher is not).
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let keep = MAX_SESSION_NAME_CHARS - 17;
+    format!("{}-{hash:016x}", &clean[..keep])
+}
 
 /// Credentials for every target, and the orchestrator's own identity. Share one per process
 /// (`Arc`): the cache of assumed roles lives here.
@@ -29,7 +76,7 @@ pub const DEFAULT_SESSION_NAME: &str = "drs-orchestrator";
 pub struct TargetCredentials {
     config: AwsConfig,
     sts: aws_sdk_sts::Client,
-    session_name: String,
+    session_policy: Option<String>,
     roles: Mutex<HashMap<RoleKey, Arc<AssumedRole>>>,
     own_account: OnceCell<String>,
     assume_role_calls: Arc<AtomicU64>,
@@ -39,6 +86,7 @@ pub struct TargetCredentials {
 struct RoleKey {
     role_arn: String,
     external_id: Option<String>,
+    session_name: String,
 }
 
 impl TargetCredentials {
@@ -48,7 +96,7 @@ impl TargetCredentials {
         Self {
             config: config.clone(),
             sts: config.sts(),
-            session_name: DEFAULT_SESSION_NAME.to_owned(),
+            session_policy: None,
             roles: Mutex::new(HashMap::new()),
             own_account: OnceCell::new(),
             assume_role_calls: Arc::new(AtomicU64::new(0)),
@@ -66,12 +114,18 @@ impl TargetCredentials {
         }
     }
 
-    /// Uses `name` as the `RoleSessionName` of assumed roles.
-    pub fn with_session_name(self, name: impl Into<String>) -> Self {
+    /// Passes `policy` (an IAM policy document) as the session policy of every assumed
+    /// role: the session may do only what both the role and `policy` allow.
+    pub fn with_session_policy(self, policy: impl Into<String>) -> Self {
         Self {
-            session_name: name.into(),
+            session_policy: Some(policy.into()),
             ..self
         }
+    }
+
+    /// The session policy of assumed roles, if any.
+    pub fn session_policy(&self) -> Option<&str> {
+        self.session_policy.as_deref()
     }
 
     /// The configuration they derive from.
@@ -79,18 +133,23 @@ impl TargetCredentials {
         &self.config
     }
 
-    /// The provider for calls into `target`: the assumed role when the target has a
-    /// `role_arn`, else `None` (the orchestrator's own credentials apply).
-    pub fn provider(&self, target: Option<&Target>) -> Option<SharedCredentialsProvider> {
-        self.assumed_role(target)
+    /// The provider for calls into `target` made for `execution`: the assumed role (its
+    /// session named after the execution) when the target has a `role_arn`, else `None`
+    /// (the orchestrator's own credentials apply).
+    pub fn provider(
+        &self,
+        target: Option<&Target>,
+        execution: Option<&str>,
+    ) -> Option<SharedCredentialsProvider> {
+        self.assumed_role(target, execution)
             .map(|role| SharedCredentialsProvider::new(AssumedRoleProvider(role)))
     }
 
     /// Makes sure the credentials for `target` can be obtained (assumes its role if needed),
     /// so that an `AccessDenied` of STS is reported as such rather than as an SDK dispatch
     /// failure of the call that needed them.
-    pub async fn ensure(&self, target: Option<&Target>) -> PortResult<()> {
-        match self.assumed_role(target) {
+    pub async fn ensure(&self, target: Option<&Target>, execution: Option<&str>) -> PortResult<()> {
+        match self.assumed_role(target, execution) {
             Some(role) => role.credentials().await.map(|_| ()),
             None => Ok(()),
         }
@@ -133,22 +192,32 @@ impl TargetCredentials {
         self.assume_role_calls.load(Ordering::Relaxed)
     }
 
-    fn assumed_role(&self, target: Option<&Target>) -> Option<Arc<AssumedRole>> {
+    fn assumed_role(
+        &self,
+        target: Option<&Target>,
+        execution: Option<&str>,
+    ) -> Option<Arc<AssumedRole>> {
         let target = target?;
         let role_arn = target.role_arn.as_ref()?;
         let key = RoleKey {
             role_arn: role_arn.clone(),
             external_id: target.external_id.clone(),
+            session_name: session_name(execution),
         };
         let mut roles = self
             .roles
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if roles.len() >= MAX_CACHED_SESSIONS && !roles.contains_key(&key) {
+            // Sessions of finished executions are not needed again; which one goes matters
+            // little (one more AssumeRole if it is asked for again).
+            roles.clear();
+        }
         let role = roles.entry(key.clone()).or_insert_with(|| {
             Arc::new(AssumedRole {
                 sts: self.sts.clone(),
                 key,
-                session_name: self.session_name.clone(),
+                session_policy: self.session_policy.clone(),
                 cached: tokio::sync::Mutex::new(None),
                 calls: Arc::clone(&self.assume_role_calls),
             })
@@ -162,7 +231,7 @@ impl TargetCredentials {
 struct AssumedRole {
     sts: aws_sdk_sts::Client,
     key: RoleKey,
-    session_name: String,
+    session_policy: Option<String>,
     cached: tokio::sync::Mutex<Option<Credentials>>,
     calls: Arc<AtomicU64>,
 }
@@ -195,7 +264,8 @@ impl AssumedRole {
             .assume_role()
             .role_arn(&self.key.role_arn)
             .set_external_id(self.key.external_id.clone())
-            .role_session_name(&self.session_name)
+            .role_session_name(&self.key.session_name)
+            .set_policy(self.session_policy.clone())
             .send()
             .await
             .map_err(|e| sdk_error::port_error(&operation, e))?;
@@ -243,6 +313,37 @@ impl ProvideCredentials for AssumedRoleProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sessions_are_named_after_their_execution_within_sts_limits() {
+        assert_eq!(session_name(None), DEFAULT_SESSION_NAME);
+        assert_eq!(session_name(Some("exec-api-Ab3_x.y")), "exec-api-Ab3_x.y");
+        assert_eq!(session_name(Some("a/b c")), "a_b_c");
+        assert_eq!(session_name(Some("x")), "drs-orchestrator-x");
+        let long = "exec-".to_owned() + &"a".repeat(95);
+        let other = "exec-".to_owned() + &"a".repeat(94) + "b";
+        let (named, other_named) = (session_name(Some(&long)), session_name(Some(&other)));
+        assert_eq!(named.len(), MAX_SESSION_NAME_CHARS);
+        assert!(named.starts_with("exec-aaaa"), "{named}");
+        assert_ne!(named, other_named, "a long ID's hash keeps it apart");
+        assert!(
+            named
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        );
+    }
+
+    #[test]
+    fn the_describe_only_policy_allows_nothing_but_drs_describe() {
+        let policy: serde_json::Value = serde_json::from_str(DESCRIBE_ONLY_SESSION_POLICY).unwrap();
+        let statements = policy["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0]["Effect"], "Allow");
+        assert_eq!(
+            statements[0]["Action"],
+            serde_json::json!(["drs:Describe*"])
+        );
+    }
 
     #[test]
     fn credentials_are_renewed_before_they_expire() {

@@ -28,7 +28,7 @@ use pipeline::ports::{Drs, PortError, PortResult, Resolution, StartAnswer, Targe
 use plan::Target;
 
 use crate::config::AwsConfig;
-use crate::credentials::TargetCredentials;
+use crate::credentials::{self, TargetCredentials};
 use crate::sdk_error;
 
 /// The job tag holding the engine's `StartRequestId` (the idempotency key).
@@ -58,6 +58,7 @@ struct ClientKey {
     region: String,
     role_arn: Option<String>,
     external_id: Option<String>,
+    session_name: Option<String>,
 }
 
 /// One item of a job's log (`DescribeJobLogItems`).
@@ -97,23 +98,32 @@ impl DrsAdapter {
 
     /// The (cached) client for `target`, its credentials checked.
     pub async fn client(&self, target: TargetRef<'_>) -> PortResult<Client> {
+        let execution = target.execution.map(|id| id.as_str());
         let target = definition(target)?;
-        self.credentials.ensure(target).await?;
+        self.credentials.ensure(target, execution).await?;
+        let role_arn = target.and_then(|t| t.role_arn.clone());
         let key = ClientKey {
             region: target.map_or_else(|| self.config.region().to_owned(), |t| t.region.clone()),
-            role_arn: target.and_then(|t| t.role_arn.clone()),
+            // Only an assumed role has a session to name.
+            session_name: role_arn
+                .as_ref()
+                .map(|_| credentials::session_name(execution)),
+            role_arn,
             external_id: target.and_then(|t| t.external_id.clone()),
         };
         let mut clients = self
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if clients.len() >= credentials::MAX_CACHED_SESSIONS && !clients.contains_key(&key) {
+            clients.clear();
+        }
         let client = clients.entry(key.clone()).or_insert_with(|| {
             let mut builder = self
                 .config
                 .drs_builder()
                 .region(aws_sdk_drs::config::Region::new(key.region.clone()));
-            if let Some(provider) = self.credentials.provider(target) {
+            if let Some(provider) = self.credentials.provider(target, execution) {
                 builder = builder.credentials_provider(provider);
             }
             Client::from_conf(builder.build())

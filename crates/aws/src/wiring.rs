@@ -16,6 +16,7 @@ use pipeline::ports::{ActionRunner, Approvals, Clock, PortError, Scope};
 use pipeline::{Config, Deps};
 
 use crate::config::AwsConfig;
+pub use crate::credentials::DESCRIBE_ONLY_SESSION_POLICY;
 use crate::credentials::TargetCredentials;
 use crate::drs::DrsAdapter;
 use crate::dynamodb::{ExecutionTable, LedgerTable, PlanTable, executions, ledger};
@@ -64,6 +65,9 @@ pub struct Wiring {
     pub ledger_ttl_days: Option<u32>,
     /// Simulated seconds per real second: queue delays are divided by it (1 in AWS).
     pub time_scale: f64,
+    /// The session policy of roles assumed in targets (`None`: the role's own rights). The
+    /// checker's is [`DESCRIBE_ONLY_SESSION_POLICY`]: it only ever describes.
+    pub drs_session_policy: Option<&'static str>,
 }
 
 impl Wiring {
@@ -83,6 +87,7 @@ impl Wiring {
             execution_ttl_days: Some(executions::DEFAULT_TTL_DAYS),
             ledger_ttl_days: Some(ledger::DEFAULT_TTL_DAYS),
             time_scale: 1.0,
+            drs_session_policy: None,
         }
     }
 
@@ -101,6 +106,9 @@ impl Wiring {
         let queues =
             SqsQueues::new(config.sqs(), self.queues.clone())?.with_time_scale(self.time_scale);
         let mut credentials = TargetCredentials::new(config);
+        if let Some(policy) = self.drs_session_policy {
+            credentials = credentials.with_session_policy(policy);
+        }
         if let Some(account) = &self.own_account_id {
             credentials = credentials.with_own_account_id(account.clone());
         }

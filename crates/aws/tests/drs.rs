@@ -15,6 +15,7 @@ use pipeline::ports::{Drs, PortError, Resolution, StartAnswer, TargetRef};
 use support::{config, drs_only_config};
 
 const OWN: TargetRef<'static> = TargetRef {
+    execution: None,
     name: None,
     target: None,
 };
@@ -548,6 +549,7 @@ async fn a_target_without_definition_is_a_permanent_error() {
     let sim = basic_sim("").await;
     let drs = adapter(&sim).await;
     let target = TargetRef {
+        execution: None,
         name: Some("dr-east"),
         target: None,
     };
@@ -586,6 +588,7 @@ servers:
         external_id: Some("billing-dr".into()),
     };
     let dr = TargetRef {
+        execution: None,
         name: Some("dr"),
         target: Some(&target),
     };
@@ -638,4 +641,49 @@ servers:
     assert_eq!(own.region, "us-east-1");
     let fixed = TargetCredentials::new(&config).with_own_account_id("111122223333");
     assert_eq!(fixed.own_account_id().await.unwrap(), "111122223333");
+}
+
+#[tokio::test]
+async fn each_execution_assumes_a_target_role_in_a_session_named_after_it() {
+    let config = config(None).await;
+    let credentials = TargetCredentials::new(&config)
+        .with_session_policy(aws_adapters::wiring::DESCRIBE_ONLY_SESSION_POLICY);
+    let target = plan::Target {
+        account_id: "444455556666".into(),
+        region: "us-east-1".into(),
+        role_arn: Some("arn:aws:iam::444455556666:role/drs-orchestrator-target".into()),
+        external_id: Some("billing-dr".into()),
+    };
+    let caller_arn = |execution: Option<&'static str>| {
+        let provider = credentials.provider(Some(&target), execution).unwrap();
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(config.sdk())
+                .credentials_provider(provider)
+                .build(),
+        );
+        async move {
+            let identity = sts.get_caller_identity().send().await.unwrap();
+            identity.arn.unwrap()
+        }
+    };
+    let a = caller_arn(Some("exec-a")).await;
+    assert!(
+        a.ends_with("assumed-role/drs-orchestrator-target/exec-a"),
+        "CloudTrail names the execution: {a}"
+    );
+    let b = caller_arn(Some("exec-b")).await;
+    assert!(b.ends_with("/exec-b"), "{b}");
+    assert_eq!(
+        credentials.assume_role_calls(),
+        2,
+        "one session per execution"
+    );
+    caller_arn(Some("exec-a")).await;
+    assert_eq!(credentials.assume_role_calls(), 2, "a session is cached");
+    let tool = caller_arn(None).await;
+    assert!(tool.ends_with("/drs-orchestrator"), "{tool}");
+    assert_eq!(
+        credentials.session_policy(),
+        Some(aws_adapters::wiring::DESCRIBE_ONLY_SESSION_POLICY)
+    );
 }

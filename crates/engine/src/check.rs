@@ -220,4 +220,138 @@ mod tests {
             assert_eq!(deadline_delay(t(now), t(deadline)).get(), expected);
         }
     }
+
+    /// Wave 0 of two launching one job, its chain at token 3 (1: the resolution's
+    /// heartbeat, 2: the wave's deadline check, superseded by 3, its launch check).
+    fn launching() -> Execution {
+        let plan: plan::Plan = serde_json::from_str(
+            r#"{
+                "name": "billing",
+                "protection_groups": {
+                    "db": { "servers": ["s-00000000000000001"] },
+                    "app": { "servers": ["s-00000000000000002"] }
+                },
+                "waves": [
+                    { "name": "database", "groups": ["db"] },
+                    { "name": "application", "groups": ["app"] }
+                ]
+            }"#,
+        )
+        .unwrap();
+        let request = crate::ExecutionRequest {
+            execution_id: "exec-1".into(),
+            plan,
+            mode: crate::Mode::Drill,
+            limits: crate::Limits::default(),
+            requested_by: "test".into(),
+        };
+        let now = t(0);
+        let state = crate::start(request, now).unwrap().state;
+        let waves = ["s-00000000000000001", "s-00000000000000002"]
+            .into_iter()
+            .enumerate()
+            .map(|(wave, server)| crate::WaveResolution {
+                wave,
+                outcome: crate::ResolutionOutcome::Resolved {
+                    targets: vec![crate::ResolvedTarget {
+                        target: None,
+                        servers: vec![server.into()],
+                    }],
+                },
+            })
+            .collect();
+        let resolved = crate::Input::new("exec-1", crate::Event::ServersResolved { waves });
+        let state = crate::decide(state, resolved, now).unwrap().state;
+        let request = crate::StartRequestId {
+            execution: "exec-1".into(),
+            wave: 0,
+            attempt: 1,
+            chunk: 0,
+        };
+        let started = crate::Event::JobStarted {
+            request,
+            job_id: "drsjob-1".into(),
+        };
+        crate::decide(state, crate::Input::new("exec-1", started), t(1))
+            .unwrap()
+            .state
+    }
+
+    #[test]
+    fn only_the_live_token_of_the_attempt_in_progress_is_live() {
+        let state = launching();
+        let wave = &state.waves[0];
+        assert_eq!(wave.live_check(), Some(Token(3)));
+        assert_eq!(wave.last_check_token(), Token(3));
+        let live = Arrival::Live {
+            jobs: vec!["drsjob-1".into()],
+        };
+        #[rustfmt::skip]
+        let cases = [
+            // (wave, attempt, token, arrival)
+            (0, 1, 3, live),
+            (0, 1, 2, Arrival::Stale),         // superseded
+            (0, 0, 1, Arrival::Stale),         // the resolution's heartbeat
+            (0, 0, 3, Arrival::Stale),         // the live token, another attempt
+            (0, 1, 4, Arrival::AheadOfSave),   // handed out by a save not visible yet
+            (0, 2, 4, Arrival::AheadOfSave),   // ... which also began the next attempt
+            (0, 3, 4, Arrival::Stale),         // an attempt no save can have begun
+            (1, 1, 1, Arrival::AheadOfSave),   // the next wave, begun by that save
+            (1, 0, 0, Arrival::Stale),
+            (7, 1, 1, Arrival::Stale),         // no such wave
+        ];
+        for (wave, attempt, token, expected) in cases {
+            assert_eq!(
+                state.check_arrival(wave, attempt, Token(token)),
+                expected,
+                "wave {wave}, attempt {attempt}, token {token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_consumed_check_is_stale_and_a_finished_execution_has_no_live_check() {
+        let state = launching();
+        let check = crate::Event::Check(Observation::described::<()>(0, 1, Token(3), None));
+        let next = crate::decide(state.clone(), crate::Input::new("exec-1", check), t(30))
+            .unwrap()
+            .state;
+        assert_eq!(
+            next.check_arrival(0, 1, Token(3)),
+            Arrival::Stale,
+            "consumed"
+        );
+        assert!(matches!(
+            next.check_arrival(0, 1, Token(4)),
+            Arrival::Live { .. }
+        ));
+
+        let cancel = crate::Event::CancelRequested {
+            by: "x".into(),
+            reason: "y".into(),
+        };
+        let ended = crate::decide(state, crate::Input::new("exec-1", cancel), t(40))
+            .unwrap()
+            .state;
+        for (attempt, token) in [(1, 3), (1, 4), (2, 9)] {
+            assert_eq!(
+                ended.check_arrival(0, attempt, Token(token)),
+                Arrival::Stale,
+                "attempt {attempt}, token {token}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_describe_is_no_news() {
+        let failed: Option<Result<Vec<JobSnapshot>, &str>> = Some(Err("throttled"));
+        let observation = Observation::described(0, 1, Token(3), failed);
+        assert_eq!(
+            (observation.wave, observation.attempt, observation.token),
+            (0, 1, Token(3))
+        );
+        assert!(observation.jobs.is_empty());
+        let stale = Observation::described::<()>(0, 1, Token(2), None);
+        assert!(stale.jobs.is_empty());
+    }
 }

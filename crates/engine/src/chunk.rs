@@ -184,4 +184,80 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn every_chunk_state_has_its_own_short_name() {
+        let states = [
+            ChunkState::Queued,
+            ChunkState::Requested {
+                at: Timestamp::UNIX_EPOCH,
+            },
+            ChunkState::BackingOff {
+                rejection: Rejection::QuotaExceeded,
+            },
+            ChunkState::Started {
+                job_id: JobId::new("drsjob-1"),
+            },
+            ChunkState::Abandoned,
+        ];
+        let names: Vec<&str> = states.iter().map(ChunkState::name).collect();
+        assert_eq!(
+            names,
+            ["queued", "requested", "backing off", "started", "abandoned"]
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Chunks partition a wave's servers within the per-job quota, in order, balanced,
+        /// each target on its own, every new chunk queued and never requested.
+        #[test]
+        fn chunks_partition_servers_within_the_quota(
+            counts in proptest::collection::vec(0usize..=450, 1..=3),
+            per_job in 1u32..=200,
+        ) {
+            let mut next = 0;
+            let targets: Vec<(Option<String>, Vec<ServerId>)> = counts
+                .iter()
+                .enumerate()
+                .map(|(i, count)| {
+                    let servers = (next..next + count)
+                        .map(|n| ServerId::new(format!("s-{n:017x}")))
+                        .collect();
+                    next += count;
+                    (Some(format!("t{i}")), servers)
+                })
+                .collect();
+            let chunks = split(&targets, per_job);
+            let flattened: Vec<ServerId> = chunks.iter().flat_map(|c| c.servers.clone()).collect();
+            let all: Vec<ServerId> = targets.iter().flat_map(|(_, s)| s.clone()).collect();
+            proptest::prop_assert_eq!(flattened, all);
+            for (i, chunk) in chunks.iter().enumerate() {
+                proptest::prop_assert_eq!(chunk.index, i);
+                proptest::prop_assert!(
+                    !chunk.servers.is_empty() && chunk.servers.len() <= per_job as usize
+                );
+                proptest::prop_assert_eq!(&chunk.state, &ChunkState::Queued);
+                proptest::prop_assert_eq!((chunk.requests, chunk.rejections), (0, 0));
+                proptest::prop_assert_eq!(chunk.first_requested_at, None);
+            }
+            for (target, servers) in &targets {
+                let sizes: std::collections::BTreeSet<usize> = chunks
+                    .iter()
+                    .filter(|c| &c.target == target)
+                    .map(|c| c.servers.len())
+                    .collect();
+                let expected = servers.len().div_ceil(per_job as usize);
+                proptest::prop_assert_eq!(
+                    chunks.iter().filter(|c| &c.target == target).count(),
+                    expected
+                );
+                proptest::prop_assert!(sizes.len() <= 2, "balanced: {:?}", sizes);
+                if let (Some(min), Some(max)) = (sizes.first(), sizes.last()) {
+                    proptest::prop_assert!(max - min <= 1, "near-equal: {:?}", sizes);
+                }
+            }
+        }
+    }
 }

@@ -125,3 +125,96 @@ pub fn released(before: &Execution, after: &Execution) -> Vec<ClaimRelease> {
     }
     releases.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::id::ServerId;
+
+    fn start(reissue: bool) -> StartRecovery {
+        StartRecovery {
+            request: StartRequestId {
+                execution: "exec-1".into(),
+                wave: 0,
+                attempt: 1,
+                chunk: 2,
+            },
+            target: Some("east".into()),
+            servers: vec![ServerId::new("s-00000000000000001")],
+            is_drill: true,
+            reissue,
+            first_requested_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_claim_answer_says_whether_to_call_drs_and_whether_to_search_first() {
+        for reissue in [false, true] {
+            let request = start(reissue);
+            // No budget: DRS is not called; the engine hears of a quota rejection.
+            assert_eq!(
+                request.clone().claimed(Claim::Exhausted),
+                Claimed::Rejected(Event::StartRejected {
+                    request: request.request.clone(),
+                    rejection: Rejection::QuotaExceeded,
+                }),
+                "reissue {reissue}"
+            );
+            // Granted now: nothing of it can be running, so it goes out as a first request.
+            let fresh = StartRecovery {
+                reissue: false,
+                ..request.clone()
+            };
+            assert_eq!(
+                request.clone().claimed(Claim::Granted),
+                Claimed::Start(fresh),
+                "reissue {reissue}"
+            );
+            // Held already: a start may have gone out under it; the request is unchanged.
+            assert_eq!(
+                request.clone().claimed(Claim::Held),
+                Claimed::Start(request),
+                "reissue {reissue}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_claim_stays_held_after_a_rejection_only_when_a_start_may_be_under_it() {
+        let throttled = Rejection::Throttled {
+            retry_after_seconds: Some(5),
+        };
+        let adopted = Rejection::Conflict {
+            running_job: Some("drsjob-1".into()),
+        };
+        let unknown_conflict = Rejection::Conflict { running_job: None };
+        let validation = Rejection::Validation {
+            message: "not replicating".into(),
+        };
+        #[rustfmt::skip]
+        let cases = [
+            // (claim answer, rejection, kept)
+            (Claim::Granted, &throttled,               false),
+            (Claim::Held,    &throttled,               true),
+            (Claim::Granted, &Rejection::QuotaExceeded, false),
+            (Claim::Held,    &Rejection::QuotaExceeded, true),
+            (Claim::Granted, &unknown_conflict,        false),
+            (Claim::Held,    &unknown_conflict,        true),
+            // An adopted job holds the budget, whatever the claim said.
+            (Claim::Granted, &adopted,                 true),
+            (Claim::Held,    &adopted,                 true),
+            // A request that can never succeed started nothing.
+            (Claim::Granted, &validation,              false),
+            (Claim::Held,    &validation,              false),
+        ];
+        for (claim, rejection, kept) in cases {
+            assert_eq!(
+                kept_after(claim, rejection),
+                kept,
+                "{claim:?} {rejection:?}"
+            );
+        }
+    }
+}

@@ -378,6 +378,10 @@ pub fn queue_function(
         reader.required(NOTIFICATION_TOPIC_ARN, sns_topic_arn),
     );
     wiring.own_account_id = reader.optional(ORCHESTRATOR_ACCOUNT_ID, account_id);
+    // The checker only describes: in a target it gets a session that cannot do more.
+    if role == Role::Checker {
+        wiring.drs_session_policy = Some(aws_adapters::wiring::DESCRIBE_ONLY_SESSION_POLICY);
+    }
     wiring.limits = reader.limits();
     wiring.execution_ttl_days = reader.ttl_days(
         EXECUTION_TTL_DAYS,
@@ -640,6 +644,17 @@ mod tests {
 
     fn read(vars: &HashMap<&'static str, String>) -> Result<Wiring, EnvironmentError> {
         queue_function(Role::Starter, |name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn only_the_checker_assumes_target_roles_with_the_describe_only_session_policy() {
+        let vars = complete();
+        for role in Role::ALL {
+            let wiring = queue_function(role, |name| vars.get(name).cloned()).unwrap();
+            let expected = (role == Role::Checker)
+                .then_some(aws_adapters::wiring::DESCRIBE_ONLY_SESSION_POLICY);
+            assert_eq!(wiring.drs_session_policy, expected, "{}", role.as_str());
+        }
     }
 
     /// Reads `function`'s configuration, keeping only whether it failed.

@@ -3,8 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use engine::Limits;
-use plan::Plan;
+use engine::{Execution, Limits};
 
 use crate::ports::{
     ActionRunner, Approvals, Clock, Drs, ExecutionStore, JobLedger, Notifier, PlanStore, Queues,
@@ -71,17 +70,20 @@ impl Config {
 pub struct UnknownTarget(pub String);
 
 impl Deps {
-    /// Where DRS calls for plan target `name` go, and the scope of its quotas.
+    /// Where `execution`'s DRS calls for its plan's target `name` go, and the scope of its
+    /// quotas.
     pub fn target<'a>(
         &'a self,
-        plan: &'a Plan,
+        execution: &'a Execution,
         name: Option<&'a str>,
     ) -> Result<(TargetRef<'a>, Scope), UnknownTarget> {
+        let plan = &execution.plan;
         match name {
             None => Ok((
                 TargetRef {
                     name: None,
                     target: None,
+                    execution: Some(&execution.id),
                 },
                 self.config.own_scope.clone(),
             )),
@@ -94,6 +96,7 @@ impl Deps {
                     TargetRef {
                         name: Some(name),
                         target: Some(target),
+                        execution: Some(&execution.id),
                     },
                     Scope::of(target),
                 ))

@@ -194,6 +194,10 @@ pub struct TargetRef<'a> {
     pub name: Option<&'a str>,
     /// Its definition (account, region, role to assume).
     pub target: Option<&'a Target>,
+    /// The execution the call is made for: an assumed role's session is named after it, so
+    /// the target account's CloudTrail ties each call to an execution. `None` for calls made
+    /// for no execution (checks of a plan, tools).
+    pub execution: Option<&'a ExecutionId>,
 }
 
 /// What became of a `StartRecovery` request.

@@ -9,6 +9,7 @@ mod actions;
 mod approval;
 mod budget;
 mod cancel;
+mod claims;
 mod cleanup;
 mod deadlines;
 mod duplicates;

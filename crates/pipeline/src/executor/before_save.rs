@@ -69,7 +69,7 @@ impl Executor<'_> {
     /// budget for good.
     async fn release(&self, state: &Execution, release: &ClaimRelease) -> Result<(), HandlerError> {
         let request = &release.request;
-        let scope = match self.deps.target(&state.plan, release.target.as_deref()) {
+        let scope = match self.deps.target(state, release.target.as_deref()) {
             Ok((_, scope)) => scope,
             Err(error) => {
                 warn!(%request, %error, "cannot release the claim");

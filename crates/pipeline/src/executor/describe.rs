@@ -36,7 +36,7 @@ impl Executor<'_> {
         for (name, ids) in by_target {
             let (target, _) = self
                 .deps
-                .target(&state.plan, name)
+                .target(state, name)
                 .map_err(|e| self.permanent(Some(wave), e.to_string()))?;
             for batch in ids.chunks(DESCRIBE_JOBS_MAX) {
                 let found = self

@@ -85,7 +85,7 @@ impl Executor<'_> {
         place: &str,
     ) -> Result<Vec<Resolution>, HandlerError> {
         let failed = |message: String| vec![Resolution::Failed(message); selections.len()];
-        let target = match self.deps.target(&state.plan, name) {
+        let target = match self.deps.target(state, name) {
             Ok((target, _)) => target,
             Err(e) => return Ok(failed(e.to_string())),
         };

@@ -19,7 +19,7 @@ impl Executor<'_> {
         let target_name = start.target.clone();
         let (target, scope) = self
             .deps
-            .target(&state.plan, target_name.as_deref())
+            .target(state, target_name.as_deref())
             .map_err(|e| self.permanent(Some(wave), e.to_string()))?;
         let request = start.request.clone();
         let servers = u32::try_from(start.servers.len()).unwrap_or(u32::MAX);
