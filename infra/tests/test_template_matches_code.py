@@ -157,13 +157,13 @@ class TablesQueuesAndRule(unittest.TestCase):
         self.assert_queue_policy(target, "events.amazonaws.com",
                                  self.deployment.resolver.get_att(logical, "Arn"))
 
-    def test_the_trigger_topic_feeds_the_start_queue_raw(self):
+    def test_the_trigger_topic_feeds_the_start_queue_wrapped(self):
         subscription = self.value(
             self.deployment.translated["Resources"]["TriggerSubscription"]["Properties"])
         topic = self.deployment.arn("TriggerTopic")
         self.assertEqual(subscription, {"TopicArn": topic, "Protocol": "sqs",
                                         "Endpoint": self.deployment.arn("StartQueue"),
-                                        "RawMessageDelivery": True})
+                                        "RawMessageDelivery": False})
         self.assert_queue_policy("StartQueue", "sns.amazonaws.com", topic)
 
     def assert_queue_policy(self, queue: str, service: str, source_arn: str):

@@ -277,3 +277,47 @@ async fn a_missing_group_is_named() {
         "{error}"
     );
 }
+
+/// Scheduler delivers at least once and retries: two SQS messages of one firing (the same
+/// `<aws.scheduler.execution-id>`) start one execution, requested by the schedule.
+#[tokio::test]
+async fn one_firing_delivered_twice_starts_one_execution() {
+    use pipeline::testing::FakeCloud;
+    let plan = plan::parse(
+        r#"{ "name": "billing", "protection_groups": { "db": { "servers": ["s-00000000000000001"] } },
+             "waves": [ { "name": "database", "groups": ["db"] } ] }"#,
+    )
+    .unwrap();
+    let cloud = FakeCloud::new(pipeline::Config::new(FakeCloud::own_scope()));
+    cloud.plans.put(plan.clone());
+    cloud.add_plan_servers(&plan);
+    let spec = ScheduleSpec::new(ScheduleRequest {
+        plan_name: "billing".to_owned(),
+        expression: ScheduleExpression::rate("7 days").unwrap(),
+        timezone: None,
+        mode: Mode::Drill,
+        confirm: None,
+        name: Some("weekly".to_owned()),
+    })
+    .unwrap();
+    let arn = "arn:aws:scheduler:us-east-1:111122223333:schedule/drs-orchestrator/weekly";
+    let body = spec.input_as_fired("d32c5kddcf5bb8c3", arn);
+    for message_id in ["sqs-first", "sqs-retry"] {
+        pipeline::starter::handle_record(&cloud.deps, &body, message_id)
+            .await
+            .unwrap();
+    }
+    let executions = cloud.executions.all();
+    assert_eq!(executions.len(), 1, "one firing, one execution");
+    assert_eq!(executions[0].id.as_str(), "exec-sched-d32c5kddcf5bb8c3");
+    assert_eq!(executions[0].requested_by, arn, "who asked is the schedule");
+    assert!(cloud.queues.dead_letters().is_empty());
+    // The next firing is another execution (refused while the first runs: one per plan).
+    let next = spec.input_as_fired("e41d6leedg6cc9d4", arn);
+    pipeline::starter::handle_record(&cloud.deps, &next, "sqs-next")
+        .await
+        .unwrap();
+    let dead = cloud.queues.dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].reason.contains("exec-sched-d32c5kddcf5bb8c3"), "{}", dead[0].reason);
+}

@@ -1,16 +1,21 @@
 //! The SNS trigger: the short message people and tools publish to the trigger topic to start a
 //! drill, e.g. `{"plan":"billing","mode":"drill"}`.
 //!
-//! The trigger topic delivers to the start queue, raw (the body is the message) or wrapped in
-//! SNS's notification JSON (`{"Type":"Notification","Message":"…",…}`); both are accepted.
-//! Anything else is not a trigger: the starter rejects it with the reason (dead-letter queue).
+//! The trigger topic delivers to the start queue wrapped in SNS's notification JSON
+//! (`{"Type":"Notification","MessageId":"…","TopicArn":"…","Message":"…"}`, the template's
+//! subscription is not raw): the notification's `MessageId` names the execution, so a
+//! duplicate delivery starts nothing twice, and its `TopicArn` is who asked — the identity
+//! IAM vouches for (only those allowed to publish to the topic can), never a field of the
+//! message. A raw body is accepted too (tools that send to the queue directly, the local
+//! stack), as requested by [`REQUESTED_BY`]. Anything else is not a trigger: the starter
+//! rejects it with the reason (dead-letter queue).
 
-use engine::{ExecutionId, Mode};
+use engine::{ExecutionId, Mode, RECOVERY_CONFIRMATION};
 use serde::Deserialize;
 
 use crate::message::{Message, PlanSource};
 
-/// Who the execution says requested it, when the trigger names nobody.
+/// Who the execution says requested it when the trigger came without SNS's notification.
 pub const REQUESTED_BY: &str = "sns-trigger";
 
 /// The trigger message.
@@ -27,9 +32,10 @@ pub struct Trigger {
     /// Optional: makes the trigger idempotent across publishes (same ID, one execution).
     #[serde(default)]
     pub execution_id: Option<ExecutionId>,
-    /// Optional: who asked (default [`REQUESTED_BY`]).
-    #[serde(default)]
-    pub requested_by: Option<String>,
+    /// Who asked: the topic the notification came through (`sns:<topic ARN>`), or
+    /// [`REQUESTED_BY`]. Not read from the message: an identity comes from IAM.
+    #[serde(skip)]
+    pub requested_by: String,
 }
 
 impl Trigger {
@@ -42,7 +48,7 @@ impl Trigger {
             },
             mode: self.mode,
             confirm: self.confirm,
-            requested_by: self.requested_by.unwrap_or_else(|| REQUESTED_BY.to_owned()),
+            requested_by: self.requested_by,
         }
     }
 }
@@ -56,21 +62,26 @@ struct Notification {
     message: String,
     #[serde(rename = "MessageId", default)]
     message_id: Option<String>,
+    #[serde(rename = "TopicArn", default)]
+    topic_arn: Option<String>,
 }
 
 /// Parses a trigger, raw or inside an SNS notification. The error says what a trigger is.
 pub fn parse(body: &str) -> Result<Trigger, String> {
-    let (inner, sns_message_id) = match serde_json::from_str::<Notification>(body) {
-        Ok(notification) if notification.kind == "Notification" => {
-            (notification.message, notification.message_id)
-        }
-        _ => (body.to_owned(), None),
+    let (inner, sns_message_id, topic_arn) = match serde_json::from_str::<Notification>(body) {
+        Ok(notification) if notification.kind == "Notification" => (
+            notification.message,
+            notification.message_id,
+            notification.topic_arn,
+        ),
+        _ => (body.to_owned(), None, None),
     };
     let mut trigger = serde_json::from_str::<Trigger>(&inner).map_err(|error| {
         format!(
-            "not a trigger ({error}); a trigger is {{\"plan\": \"<stored plan name>\", \"mode\": \"drill\"|\"recovery\"}}, with \"confirm\": \"RECOVERY\" for a recovery and optionally \"execution_id\" and \"requested_by\""
+            "not a trigger ({error}); a trigger is {{\"plan\": \"<stored plan name>\", \"mode\": \"drill\"|\"recovery\"}}, with \"confirm\": \"{RECOVERY_CONFIRMATION}\" for a recovery and optionally \"execution_id\" (who asked is the topic, not a field)"
         )
     })?;
+    trigger.requested_by = topic_arn.map_or_else(|| REQUESTED_BY.to_owned(), |arn| format!("sns:{arn}"));
     // SNS delivers at least once, and each delivery is a new SQS message: without an ID of
     // its own, a wrapped trigger takes SNS's message ID, so one publish starts one execution.
     // (Raw delivery carries no SNS message ID: give `execution_id` for that guarantee.)
@@ -108,14 +119,18 @@ mod tests {
             "Type": "Notification",
             "MessageId": "5f1c",
             "TopicArn": "arn:aws:sns:us-east-1:111122223333:drs-orchestrator-triggers",
-            "Message": r#"{"plan":"billing","mode":"recovery","confirm":"RECOVERY","requested_by":"ops"}"#,
+            "Message": r#"{"plan":"billing","mode":"recovery","confirm":"RECOVERY"}"#,
         })
         .to_string();
         let trigger = parse(&body).unwrap();
         assert_eq!(trigger.plan, "billing");
         assert_eq!(trigger.mode, Mode::Recovery);
         assert_eq!(trigger.confirm.as_deref(), Some("RECOVERY"));
-        assert_eq!(trigger.requested_by.as_deref(), Some("ops"));
+        assert_eq!(
+            trigger.requested_by,
+            "sns:arn:aws:sns:us-east-1:111122223333:drs-orchestrator-triggers",
+            "who asked is the topic IAM let publish"
+        );
         assert_eq!(
             trigger.execution_id,
             Some(ExecutionId::new("exec-sns-5f1c")),
@@ -129,6 +144,8 @@ mod tests {
             r#"{"plan":"billing"}"#,
             r#"{"plan":"billing","mode":"drill","extra":1}"#,
             r#"{"plan":"billing","mode":"party"}"#,
+            // An identity never comes from the message.
+            r#"{"plan":"billing","mode":"drill","requested_by":"the-boss"}"#,
             "start billing please",
         ] {
             let error = parse(body).unwrap_err();

@@ -19,7 +19,7 @@ mod spec;
 
 pub use client::{ScheduleInfo, ScheduleTarget, Schedules};
 pub use expression::ScheduleExpression;
-pub use spec::{ScheduleRequest, ScheduleSpec};
+pub use spec::{FIRING_ID, SCHEDULE_ARN, ScheduleRequest, ScheduleSpec};
 
 /// Delivery attempts Scheduler makes after the first failed one.
 pub const MAX_RETRY_ATTEMPTS: i32 = 3;

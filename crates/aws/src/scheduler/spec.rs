@@ -1,7 +1,7 @@
 //! What a schedule starts: the user's [`ScheduleRequest`], validated into a [`ScheduleSpec`]
 //! whose target input is the start queue's message.
 
-use engine::{Mode, RECOVERY_CONFIRMATION};
+use engine::{ExecutionId, Mode, RECOVERY_CONFIRMATION};
 use pipeline::message::{self, Message, PlanSource};
 
 use super::expression::check_timezone;
@@ -29,6 +29,14 @@ pub(super) fn check_schedule_name(name: &str) -> Result<(), InvalidSchedule> {
         ))
     }
 }
+
+/// Scheduler's context attribute for the ID of one firing: the execution's ID is made of it,
+/// so a firing delivered twice (Scheduler retries) starts one execution.
+pub const FIRING_ID: &str = "<aws.scheduler.execution-id>";
+
+/// Scheduler's context attribute for the schedule's ARN: who asked, as IAM knows it (only the
+/// stack's Scheduler role may send to the start queue).
+pub const SCHEDULE_ARN: &str = "<aws.scheduler.schedule-arn>";
 
 /// What the user asks for, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +102,13 @@ impl ScheduleSpec {
             ),
         };
         let message = Message::StartExecution {
-            execution_id: None,
+            execution_id: Some(ExecutionId::new(format!("exec-sched-{FIRING_ID}"))),
             plan: PlanSource::Stored {
                 plan_name: request.plan_name,
             },
             mode: request.mode,
             confirm,
-            requested_by: format!("schedule:{name}"),
+            requested_by: SCHEDULE_ARN.to_owned(),
         };
         Ok(Self {
             name,
@@ -110,9 +118,19 @@ impl ScheduleSpec {
         })
     }
 
-    /// The target input: the start queue's message body.
+    /// The target input: the start queue's message body, with Scheduler's context
+    /// attributes ([`FIRING_ID`], [`SCHEDULE_ARN`]) for it to fill in.
     pub fn input(&self) -> String {
         message::encode(&self.message)
+    }
+
+    /// The body Scheduler sends for firing `firing_id` of the schedule `schedule_arn`: the
+    /// input with its context attributes replaced, as Scheduler does (and as a local
+    /// scheduler must).
+    pub fn input_as_fired(&self, firing_id: &str, schedule_arn: &str) -> String {
+        self.input()
+            .replace(FIRING_ID, firing_id)
+            .replace(SCHEDULE_ARN, schedule_arn)
     }
 }
 
@@ -169,7 +187,11 @@ mod tests {
         else {
             panic!("not a start request");
         };
-        assert_eq!(execution_id, None);
+        assert_eq!(
+            execution_id,
+            Some(ExecutionId::new(format!("exec-sched-{FIRING_ID}"))),
+            "each firing names its execution"
+        );
         assert_eq!(
             plan,
             PlanSource::Stored {
@@ -177,6 +199,26 @@ mod tests {
             }
         );
         assert_eq!((mode, confirm), (Mode::Drill, None));
+    }
+
+    #[test]
+    fn a_firing_fills_in_its_id_and_the_schedule_as_who_asked() {
+        let spec = ScheduleSpec::new(request(Mode::Drill, None)).unwrap();
+        let arn = "arn:aws:scheduler:us-east-1:111122223333:schedule/drs-orchestrator/weekly";
+        let fired = message::decode(&spec.input_as_fired("d32c5kddcf5bb8c3", arn)).unwrap();
+        let Message::StartExecution {
+            execution_id,
+            requested_by,
+            ..
+        } = fired
+        else {
+            panic!("not a start request");
+        };
+        assert_eq!(
+            execution_id.as_ref().map(ExecutionId::as_str),
+            Some("exec-sched-d32c5kddcf5bb8c3")
+        );
+        assert_eq!(requested_by, arn);
     }
 
     #[test]

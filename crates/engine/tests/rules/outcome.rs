@@ -131,6 +131,12 @@ fn a_critical_failure_stops_new_starts_waits_for_running_jobs_and_never_starts_t
         }),
         "wave 1 never started"
     );
+    assert!(
+        checks_of(&h.before_save_history)
+            .iter()
+            .all(|check| check.wave == 0),
+        "wave 1 is never checked"
+    );
     let server = h.wave(0).server(&wave0[1].as_str().into()).unwrap();
     assert_eq!(server.launch_status, Launched, "the report is complete");
 }
