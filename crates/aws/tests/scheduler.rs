@@ -319,5 +319,9 @@ async fn one_firing_delivered_twice_starts_one_execution() {
         .unwrap();
     let dead = cloud.queues.dead_letters();
     assert_eq!(dead.len(), 1);
-    assert!(dead[0].reason.contains("exec-sched-d32c5kddcf5bb8c3"), "{}", dead[0].reason);
+    assert!(
+        dead[0].reason.contains("exec-sched-d32c5kddcf5bb8c3"),
+        "{}",
+        dead[0].reason
+    );
 }

@@ -24,6 +24,17 @@ pub enum ApprovalRefused {
         /// How many waves it has.
         waves: usize,
     },
+    /// The approver is the execution's requester, and the plan does not allow self-approval.
+    #[error(
+        "`{by}` requested execution `{execution}` and cannot approve it: an approval is a second \
+         person's (a plan may set `allow_self_approval: true`)"
+    )]
+    SelfApproval {
+        /// The execution.
+        execution: ExecutionId,
+        /// Who tried.
+        by: String,
+    },
     /// The wave is not the one waiting for an approval (not reached, started, or over).
     #[error("wave {wave} (`{name}`) of execution `{execution}` is not awaiting approval")]
     NotAwaiting {
@@ -37,8 +48,8 @@ pub enum ApprovalRefused {
 }
 
 impl Execution {
-    /// Whether wave `wave` may be approved now.
-    pub fn check_approval(&self, wave: WaveIndex) -> Result<(), ApprovalRefused> {
+    /// Whether `by` (an IAM identity) may approve wave `wave` now.
+    pub fn check_approval(&self, wave: WaveIndex, by: &str) -> Result<(), ApprovalRefused> {
         let Some(state) = self.waves.get(wave) else {
             return Err(ApprovalRefused::NoSuchWave {
                 execution: self.id.clone(),
@@ -59,6 +70,12 @@ impl Execution {
                     .get(wave)
                     .map(|w| w.name.clone())
                     .unwrap_or_default(),
+            });
+        }
+        if by == self.requested_by && !self.plan.allow_self_approval {
+            return Err(ApprovalRefused::SelfApproval {
+                execution: self.id.clone(),
+                by: by.to_owned(),
             });
         }
         Ok(())

@@ -43,7 +43,7 @@ impl Step {
     }
 
     pub(crate) fn approval_given(&mut self, wave: WaveIndex, by: String) -> Disposition {
-        if self.exec.check_approval(wave).is_err() {
+        if self.exec.check_approval(wave, &by).is_err() {
             return Disposition::Stale;
         }
         let now = self.now;

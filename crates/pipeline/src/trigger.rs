@@ -81,7 +81,8 @@ pub fn parse(body: &str) -> Result<Trigger, String> {
             "not a trigger ({error}); a trigger is {{\"plan\": \"<stored plan name>\", \"mode\": \"drill\"|\"recovery\"}}, with \"confirm\": \"{RECOVERY_CONFIRMATION}\" for a recovery and optionally \"execution_id\" (who asked is the topic, not a field)"
         )
     })?;
-    trigger.requested_by = topic_arn.map_or_else(|| REQUESTED_BY.to_owned(), |arn| format!("sns:{arn}"));
+    trigger.requested_by =
+        topic_arn.map_or_else(|| REQUESTED_BY.to_owned(), |arn| format!("sns:{arn}"));
     // SNS delivers at least once, and each delivery is a new SQS message: without an ID of
     // its own, a wrapped trigger takes SNS's message ID, so one publish starts one execution.
     // (Raw delivery carries no SNS message ID: give `execution_id` for that guarantee.)

@@ -51,6 +51,7 @@ fn three_waves() -> Plan {
         });
     }
     Plan {
+        allow_self_approval: false,
         allow_concurrent_executions: false,
         name: "billing".to_owned(),
         description: None,

@@ -21,6 +21,7 @@ pub(crate) const PLAN_KEYS: &[&str] = &[
     "description",
     "rto_minutes",
     "allow_concurrent_executions",
+    "allow_self_approval",
     "defaults",
     "targets",
     "protection_groups",
@@ -330,6 +331,7 @@ impl Decoder {
             description: None,
             rto_minutes: None,
             allow_concurrent_executions: false,
+            allow_self_approval: false,
             defaults: Defaults::default(),
             targets: BTreeMap::new(),
             protection_groups: BTreeMap::new(),
@@ -354,6 +356,9 @@ impl Decoder {
         }
         if let Some((node, path)) = self.field(&fields, "allow_concurrent_executions") {
             plan.allow_concurrent_executions = self.boolean(node, &path).unwrap_or_default();
+        }
+        if let Some((node, path)) = self.field(&fields, "allow_self_approval") {
+            plan.allow_self_approval = self.boolean(node, &path).unwrap_or_default();
         }
         if let Some((node, path)) = self.field(&fields, "defaults") {
             plan.defaults = self.defaults(node, &path);

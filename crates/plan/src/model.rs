@@ -36,6 +36,10 @@ pub struct Plan {
     /// (default: no — a second start is refused, as native DRS recovery plans do).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_concurrent_executions: bool,
+    /// Whether the person who requested an execution may approve its paused waves (default:
+    /// no — an approval is a second person's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_self_approval: bool,
     /// Settings every wave inherits unless it overrides them.
     #[serde(default)]
     pub defaults: Defaults,

@@ -81,6 +81,7 @@ waves:
 
 fn full_plan() -> Plan {
     Plan {
+        allow_self_approval: false,
         allow_concurrent_executions: false,
         name: "full".to_owned(),
         description: Some("every field set".to_owned()),

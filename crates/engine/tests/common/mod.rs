@@ -59,6 +59,7 @@ pub fn plan(waves: &[Vec<String>]) -> Plan {
     }
     Plan {
         allow_concurrent_executions: false,
+        allow_self_approval: false,
         name: "test-plan".to_owned(),
         description: None,
         rto_minutes: None,

@@ -86,3 +86,43 @@ fn a_first_wave_can_pause_too() {
             .any(|c| matches!(c, Command::ResolveServers { .. }))
     );
 }
+
+#[test]
+fn the_requester_cannot_approve_their_own_execution_unless_the_plan_allows() {
+    for allow_self_approval in [false, true] {
+        let mut plan = plan(&[sids(1, 1), sids(2, 1)]);
+        plan.waves[1].pause_before = true;
+        plan.allow_self_approval = allow_self_approval;
+        let mut h = Harness::new(plan);
+        h.launch_wave();
+        let requester = h.state.requested_by.clone();
+        assert_eq!(
+            h.state.check_approval(1, &requester).is_ok(),
+            allow_self_approval,
+            "the API asks the same rule"
+        );
+        if allow_self_approval {
+            h.send(Event::ApprovalGiven {
+                wave: 1,
+                by: requester.clone(),
+            });
+            assert_eq!(h.status(), ExecutionStatus::Running);
+        } else {
+            assert!(matches!(
+                h.state.check_approval(1, &requester),
+                Err(ApprovalRefused::SelfApproval { .. })
+            ));
+            // Even sent straight to the queue, the requester's approval changes nothing.
+            h.assert_no_op(Event::ApprovalGiven {
+                wave: 1,
+                by: requester.clone(),
+            });
+            assert_eq!(h.status(), ExecutionStatus::AwaitingApproval);
+            assert!(
+                h.state
+                    .check_approval(1, "arn:aws:iam::1:role/dr-lead")
+                    .is_ok()
+            );
+        }
+    }
+}

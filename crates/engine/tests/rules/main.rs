@@ -25,11 +25,11 @@ mod round_trip;
 
 use common::*;
 use engine::{
-    ActionPhase, ActionResult, BeforeSave, ClaimRelease, CleanupTarget, Command, DelaySeconds,
-    Delayed, DrillCleanup, EngineError, Event, ExecutionStatus, JobStatus, LaunchStatus, Limits,
-    Mode, Notification, Observation, PlanSource, Rejection, ResolutionOutcome, ResolvedTarget,
-    ServerId, StartRecovery, TargetSelection, Token, WaveOutcome, WavePhase, WaveResolution,
-    WaveSelection,
+    ActionPhase, ActionResult, ApprovalRefused, BeforeSave, ClaimRelease, CleanupTarget, Command,
+    DelaySeconds, Delayed, DrillCleanup, EngineError, Event, ExecutionStatus, JobStatus,
+    LaunchStatus, Limits, Mode, Notification, Observation, PlanSource, Rejection,
+    ResolutionOutcome, ResolvedTarget, ServerId, StartRecovery, TargetSelection, Token,
+    WaveOutcome, WavePhase, WaveResolution, WaveSelection,
 };
 use jiff::SignedDuration;
 

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     InvalidPlan,
     /// 400: a recovery was requested without its confirmation (`engine::RECOVERY_CONFIRMATION`).
     ConfirmationRequired,
+    /// 403: the caller may call the route, but not do this (approve their own execution).
+    Forbidden,
     /// 404: no such route, plan, execution or wave.
     NotFound,
     /// 405: the path exists, not with this method.
@@ -34,6 +36,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::InvalidRequest | Self::InvalidPlan | Self::ConfirmationRequired => 400,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -48,6 +51,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidPlan => "invalid_plan",
             Self::ConfirmationRequired => "confirmation_required",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
@@ -127,6 +131,11 @@ impl ApiError {
     /// 400 `confirmation_required`.
     pub fn confirmation_required(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ConfirmationRequired, message)
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     /// 404 `not_found`.

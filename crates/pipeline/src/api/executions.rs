@@ -251,8 +251,11 @@ pub async fn approve(
         )));
     };
     let execution = found(deps, id).await?;
-    match execution.check_approval(wave) {
+    match execution.check_approval(wave, &request.caller) {
         Ok(()) => {}
+        Err(refused @ ApprovalRefused::SelfApproval { .. }) => {
+            return Err(ApiError::forbidden(refused.to_string()));
+        }
         Err(refused @ ApprovalRefused::NoSuchWave { .. }) => {
             return Err(ApiError::not_found(refused.to_string()));
         }
