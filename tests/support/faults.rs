@@ -167,8 +167,13 @@ impl JobLedger for FailFirstRecordJob {
         self.inner.record_job(scope, request, job, owner).await
     }
 
-    async fn release(&self, scope: &Scope, request: &StartRequestId) -> PortResult<()> {
-        self.inner.release(scope, request).await
+    async fn release(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        reason: pipeline::ports::ReleaseReason,
+    ) -> PortResult<()> {
+        self.inner.release(scope, request, reason).await
     }
 
     async fn owner(&self, job: &JobId) -> PortResult<Option<JobOwner>> {

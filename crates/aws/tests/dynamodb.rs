@@ -11,6 +11,7 @@ use aws_adapters::dynamodb::{executions, item_size};
 use aws_adapters::{ExecutionTable, LedgerTable, PlanTable, Resources, create_all};
 use aws_sdk_dynamodb::types::AttributeValue;
 use engine::{ExecutionStatus, JobId, Limits, StartRequestId};
+use pipeline::ports::ReleaseReason::{Rejected, Settled};
 use pipeline::ports::{
     Claim, Created, ExecutionStore, JobLedger, JobOwner, PlanStore, PortError, PutOutcome, Scope,
     StoredPlan,
@@ -521,8 +522,8 @@ async fn claims_and_releases_are_idempotent() {
         Claim::Held
     );
 
-    ledger.release(&scope(), &a).await.unwrap();
-    ledger.release(&scope(), &a).await.unwrap();
+    ledger.release(&scope(), &a, Settled).await.unwrap();
+    ledger.release(&scope(), &a, Settled).await.unwrap();
     let budget = ledger.budget(&scope()).await.unwrap();
     assert_eq!(
         (budget.active_jobs, budget.active_servers),
@@ -535,15 +536,27 @@ async fn claims_and_releases_are_idempotent() {
     );
     // Releasing what was never claimed changes nothing.
     ledger
-        .release(&scope(), &request("exec-other", 9))
+        .release(&scope(), &request("exec-other", 9), Settled)
         .await
         .unwrap();
     assert_eq!(ledger.budget(&scope()).await.unwrap().active_jobs, 2);
-    // A released claim can be claimed again (a retry after a rejection).
-    ledger.release(&scope(), &b).await.unwrap();
+    // A claim given back after a rejection is granted again as fresh (nothing reached DRS).
+    ledger.release(&scope(), &b, Rejected).await.unwrap();
     assert_eq!(
         ledger.claim(&scope(), &b, 100, &limits).await.unwrap(),
         Claim::Granted
+    );
+    assert_eq!(ledger.budget(&scope()).await.unwrap().active_jobs, 2);
+    // One given back as settled (its job completed, its launch ended) is regranted: a start of
+    // it may have gone out, so a re-issue still looks for its job.
+    ledger.release(&scope(), &b, Settled).await.unwrap();
+    assert_eq!(
+        ledger.claim(&scope(), &b, 100, &limits).await.unwrap(),
+        Claim::Regranted
+    );
+    assert_eq!(
+        ledger.claim(&scope(), &b, 100, &limits).await.unwrap(),
+        Claim::Held
     );
     assert_eq!(ledger.budget(&scope()).await.unwrap().active_jobs, 2);
     // Another scope has its own budget.
@@ -591,7 +604,8 @@ async fn jobs_are_recorded_with_their_owner() {
     assert!(record.active);
     assert_eq!(record.servers, 3);
 
-    // A job recorded for a request never claimed does not make a later claim free.
+    // A job recorded for a request never claimed does not make a later claim free, and the
+    // claim is a regrant: the request did reach DRS.
     let unclaimed = self::request("exec-owner", 1);
     let other_job = JobId::new("drsjob-0123456789abcdef1");
     ledger
@@ -604,7 +618,7 @@ async fn jobs_are_recorded_with_their_owner() {
             .claim(&scope(), &unclaimed, 4, &Limits::default())
             .await
             .unwrap(),
-        Claim::Granted
+        Claim::Regranted
     );
     let after = ledger.budget(&scope()).await.unwrap();
     assert_eq!(after.active_jobs, before.active_jobs + 1);

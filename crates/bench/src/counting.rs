@@ -210,9 +210,14 @@ impl JobLedger for CountedLedger {
         self.inner.record_job(scope, request, job, owner).await
     }
 
-    async fn release(&self, scope: &Scope, request: &StartRequestId) -> PortResult<()> {
+    async fn release(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        reason: pipeline::ports::ReleaseReason,
+    ) -> PortResult<()> {
         self.counter.count(Call::DynamoWrite("ledger release"));
-        self.inner.release(scope, request).await
+        self.inner.release(scope, request, reason).await
     }
 
     async fn owner(&self, job: &JobId) -> PortResult<Option<JobOwner>> {

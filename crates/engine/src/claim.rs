@@ -3,11 +3,13 @@
 //!
 //! Before each `StartRecovery` the starter claims one job of the request's servers in the
 //! target's scope (account and region, shared by every execution). The answer says what may
-//! have happened before: [`Claim::Granted`] now means nothing of this request can be running
-//! (a claim is given back only after DRS rejected the request or its job completed), while
-//! [`Claim::Held`] means a start may have gone out under it (by an invocation that died
-//! before recording the answer). A decision gives claims back ([`released`]) when its jobs
-//! complete and when a launch ends with requests still in the air.
+//! have happened before: [`Claim::Granted`] means nothing of this request can have reached
+//! DRS (it never held a claim, or only claims given back after DRS rejected it), while
+//! [`Claim::Held`] and [`Claim::Regranted`] mean a start may have gone out (by an invocation
+//! that died before recording the answer, or before a lost decision gave the claim back). A
+//! decision gives claims back ([`released`], [`ReleaseReason::Settled`]) when its jobs
+//! complete and when a launch ends with requests still in the air; the starter gives one
+//! back ([`ReleaseReason::Rejected`]) when DRS rejected a start made under a fresh claim.
 
 use std::collections::BTreeSet;
 
@@ -27,6 +29,10 @@ use crate::input::{Event, Rejection};
 pub enum Claim {
     /// Granted now: no `StartRecovery` of this request can be running under an earlier claim.
     Granted,
+    /// Granted again, to a request whose earlier claim was given back as settled (its job
+    /// completed, or its launch ended — by a decision that may not have been saved) or
+    /// whose job was recorded: a `StartRecovery` of it may have gone out before.
+    Regranted,
     /// Already held by this request: a `StartRecovery` may have been sent under it.
     Held,
     /// The scope's concurrent jobs or servers in active jobs are used up: back off.
@@ -56,9 +62,21 @@ impl StartRecovery {
                 self.reissue = false;
                 Claimed::Start(self)
             }
-            Claim::Held => Claimed::Start(self),
+            Claim::Regranted | Claim::Held => Claimed::Start(self),
         }
     }
+}
+
+/// Why a claim is given back: what it says about a later claim of the same request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// DRS rejected the start made under a fresh claim: nothing of the request reached DRS,
+    /// and a later claim is [`Claim::Granted`].
+    Rejected,
+    /// Its job completed, or its launch ended with the request unanswered: a start may have
+    /// gone out, and a later claim is [`Claim::Regranted`].
+    Settled,
 }
 
 /// Whether a claim answered `claim` stays held after DRS answered `rejection`: when a start
@@ -73,7 +91,7 @@ pub fn kept_after(claim: Claim, rejection: &Rejection) -> bool {
             running_job: Some(_),
         } => true,
         Rejection::Validation { .. } => false,
-        _ => claim == Claim::Held,
+        _ => matches!(claim, Claim::Held | Claim::Regranted),
     }
 }
 
@@ -172,12 +190,15 @@ mod tests {
                 Claimed::Start(fresh),
                 "reissue {reissue}"
             );
-            // Held already: a start may have gone out under it; the request is unchanged.
-            assert_eq!(
-                request.clone().claimed(Claim::Held),
-                Claimed::Start(request),
-                "reissue {reissue}"
-            );
+            // Held already, or regranted after a settled release: a start may have gone out
+            // under it; the request is unchanged (a re-issue still looks for its job).
+            for claim in [Claim::Held, Claim::Regranted] {
+                assert_eq!(
+                    request.clone().claimed(claim),
+                    Claimed::Start(request.clone()),
+                    "{claim:?} reissue {reissue}"
+                );
+            }
         }
     }
 
@@ -208,6 +229,10 @@ mod tests {
             // A request that can never succeed started nothing.
             (Claim::Granted, &validation,              false),
             (Claim::Held,    &validation,              false),
+            // Regranted after a settled release: like a held claim.
+            (Claim::Regranted, &throttled,             true),
+            (Claim::Regranted, &unknown_conflict,      true),
+            (Claim::Regranted, &validation,            false),
         ];
         for (claim, rejection, kept) in cases {
             assert_eq!(

@@ -156,7 +156,7 @@ pub mod wave;
 
 pub use action::{ActionPhase, ActionResult, ActionRun};
 pub use approval::ApprovalRefused;
-pub use claim::{Claim, Claimed};
+pub use claim::{Claim, Claimed, ReleaseReason};
 pub use command::{
     Carrier, CleanupTarget, Command, DrillCleanup, Handover, Notification, RejectedWave, RunAction,
     StartRecovery, TargetSelection, WaveSelection,

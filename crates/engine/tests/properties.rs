@@ -399,6 +399,8 @@ struct Checks {
 #[derive(Debug, Default)]
 struct Ledger {
     held: BTreeMap<StartRequestId, u32>,
+    /// Requests whose claim a decision gave back as settled: a later claim is regranted.
+    settled: BTreeSet<StartRequestId>,
     /// Another execution's claim in the same scope: its servers, held until then.
     foreign: Option<(u32, i64)>,
     /// Claims granted, kept after a rejection, refused for want of budget.
@@ -688,7 +690,9 @@ impl Sim {
                     self.enqueue(at, Message::Event(event));
                 }
                 BeforeSave::ReleaseClaim(release) => {
-                    self.ledger.held.remove(&release.request);
+                    if self.ledger.held.remove(&release.request).is_some() {
+                        self.ledger.settled.insert(release.request.clone());
+                    }
                     let wave = &after.waves[release.request.wave];
                     let completed = wave.chunks()[release.request.chunk]
                         .job_id()
@@ -913,7 +917,9 @@ impl Sim {
         if let Event::StartRejected { rejection, .. } = &answer {
             if !engine::claim::kept_after(claim, rejection) {
                 self.ledger.held.remove(&request);
-            } else if claim == Claim::Held && !matches!(rejection, Rejection::Conflict { .. }) {
+            } else if matches!(claim, Claim::Held | Claim::Regranted)
+                && !matches!(rejection, Rejection::Conflict { .. })
+            {
                 self.ledger.kept += 1;
             }
         }
@@ -941,7 +947,11 @@ impl Sim {
         }
         ledger.held.insert(request.clone(), servers);
         ledger.granted += 1;
-        Claim::Granted
+        if ledger.settled.contains(request) {
+            Claim::Regranted
+        } else {
+            Claim::Granted
+        }
     }
 
     /// DRS's `StartRecovery`, with the adapter's idempotency and conflict handling.

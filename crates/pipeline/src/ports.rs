@@ -13,7 +13,7 @@ use engine::{
     ActionResult, Execution, ExecutionId, ExecutionStatus, JobId, JobSnapshot, Limits, Mode,
     Notification, Rejection, RunAction, StartRecovery, StartRequestId, TargetSelection, WaveIndex,
 };
-pub use engine::{Claim, Resolution};
+pub use engine::{Claim, ReleaseReason, Resolution};
 use jiff::Timestamp;
 use plan::{Plan, Target};
 
@@ -291,8 +291,14 @@ pub trait JobLedger: Send + Sync {
         job: &JobId,
         owner: &JobOwner,
     ) -> PortResult<()>;
-    /// Gives the claim of `request` back (its job completed, or DRS rejected it). Idempotent.
-    async fn release(&self, scope: &Scope, request: &StartRequestId) -> PortResult<()>;
+    /// Gives the claim of `request` back, for `reason` (kept: it decides whether a later
+    /// claim of the request is granted or regranted). Idempotent.
+    async fn release(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        reason: ReleaseReason,
+    ) -> PortResult<()>;
     /// The owner of `job`, if recorded.
     async fn owner(&self, job: &JobId) -> PortResult<Option<JobOwner>>;
 }

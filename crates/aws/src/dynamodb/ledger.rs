@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use engine::{JobId, Limits, StartRequestId};
 use jiff::Timestamp;
-use pipeline::ports::{Claim, JobLedger, JobOwner, PortError, PortResult, Scope};
+use pipeline::ports::{Claim, JobLedger, JobOwner, PortError, PortResult, ReleaseReason, Scope};
 
 use super::cancellation::Cancellation;
 use super::item::{Reader, bool, n, s, timestamp};
@@ -212,47 +212,69 @@ impl JobLedger for LedgerTable {
             .expression_attribute_values(":room", n(max_servers - servers))
             .build()
             .map_err(|e| PortError::Permanent(format!("ledger claim request: {e}")))?;
-        let claim = Put::builder()
-            .table_name(&self.table)
-            .item(PARTITION_KEY, s(&scope_key))
-            .item(SORT_KEY, s(request_key(request)))
-            .item("request", s(request.to_string()))
-            .item("servers", n(servers))
-            .item("active", bool(true))
-            .item("claimed_at", s(timestamp(Timestamp::now())))
-            // A released claim may be claimed again (a retry after a rejection); so may an
-            // entry that only holds a job ID (recorded without a claim).
-            .condition_expression(
-                "attribute_not_exists(#sk) OR attribute_not_exists(active) OR active = :false",
-            )
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":false", bool(false))
-            .build()
-            .map_err(|e| PortError::Permanent(format!("ledger claim request: {e}")))?;
-        let items = vec![
-            TransactWriteItem::builder().update(budget).build(),
-            TransactWriteItem::builder().put(claim).build(),
-        ];
-        let Some(cancellation) = self.transact("TransactWriteItems (claim)", items).await? else {
-            return Ok(Claim::Granted);
-        };
-        // Whatever the budget says, a claim already held by this request stays held (DynamoDB
-        // may report only the first failed condition: read the claim to be sure).
-        if cancellation.condition_failed(1)
-            || self
-                .claim_record(scope, request)
-                .await?
-                .is_some_and(|record| record.active)
-        {
-            return Ok(Claim::Held);
-        }
-        if cancellation.condition_failed(0) {
-            return Ok(Claim::Exhausted);
+        // First as a fresh grant: no claim of this request ever, or only claims given back
+        // after DRS rejected it. Otherwise (given back as settled, or a job recorded without a
+        // claim) as a regrant: a start of it may have gone out before.
+        for (answer, condition) in [
+            (
+                Claim::Granted,
+                "attribute_not_exists(#sk) OR (active = :false AND released_as = :rejected)",
+            ),
+            (
+                Claim::Regranted,
+                "attribute_exists(#sk) AND (attribute_not_exists(active) OR active = :false)",
+            ),
+        ] {
+            let mut claim = Put::builder()
+                .table_name(&self.table)
+                .item(PARTITION_KEY, s(&scope_key))
+                .item(SORT_KEY, s(request_key(request)))
+                .item("request", s(request.to_string()))
+                .item("servers", n(servers))
+                .item("active", bool(true))
+                .item("claimed_at", s(timestamp(Timestamp::now())))
+                .condition_expression(condition)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":false", bool(false));
+            if answer == Claim::Granted {
+                claim = claim.expression_attribute_values(
+                    ":rejected",
+                    s(reason_text(ReleaseReason::Rejected)),
+                );
+            }
+            let claim = claim
+                .build()
+                .map_err(|e| PortError::Permanent(format!("ledger claim request: {e}")))?;
+            let items = vec![
+                TransactWriteItem::builder().update(budget.clone()).build(),
+                TransactWriteItem::builder().put(claim).build(),
+            ];
+            let Some(cancellation) = self.transact("TransactWriteItems (claim)", items).await?
+            else {
+                return Ok(answer);
+            };
+            // Whatever the budget says, a claim already held by this request stays held
+            // (DynamoDB may report only the first failed condition: read the claim).
+            let record = self.claim_record(scope, request).await?;
+            if record.as_ref().is_some_and(|record| record.active) {
+                return Ok(Claim::Held);
+            }
+            if cancellation.condition_failed(1) && answer == Claim::Granted {
+                // Not a fresh grant: try as a regrant.
+                continue;
+            }
+            if cancellation.condition_failed(0) {
+                return Ok(Claim::Exhausted);
+            }
+            return Err(PortError::Transient(format!(
+                "DynamoDB claim of {request} on table {} was cancelled ({})",
+                self.table,
+                cancellation.codes()
+            )));
         }
         Err(PortError::Transient(format!(
-            "DynamoDB claim of {request} on table {} was cancelled ({})",
-            self.table,
-            cancellation.codes()
+            "DynamoDB claim of {request} on table {}: its record changed while it was claimed",
+            self.table
         )))
     }
 
@@ -331,7 +353,12 @@ impl JobLedger for LedgerTable {
         }
     }
 
-    async fn release(&self, scope: &Scope, request: &StartRequestId) -> PortResult<()> {
+    async fn release(
+        &self,
+        scope: &Scope,
+        request: &StartRequestId,
+        reason: ReleaseReason,
+    ) -> PortResult<()> {
         let Some(record) = self.claim_record(scope, request).await? else {
             return Ok(());
         };
@@ -346,13 +373,18 @@ impl JobLedger for LedgerTable {
             .condition_expression("active = :true")
             .expression_attribute_values(":true", bool(true))
             .expression_attribute_values(":false", bool(false))
-            .expression_attribute_values(":now", s(timestamp(Timestamp::now())));
+            .expression_attribute_values(":now", s(timestamp(Timestamp::now())))
+            .expression_attribute_values(":reason", s(reason_text(reason)));
         claim = match self.expires_at() {
             Some(expires) => claim
-                .update_expression("SET active = :false, released_at = :now, #ttl = :ttl")
+                .update_expression(
+                    "SET active = :false, released_at = :now, released_as = :reason, #ttl = :ttl",
+                )
                 .expression_attribute_names("#ttl", EXPIRES_AT)
                 .expression_attribute_values(":ttl", n(expires)),
-            None => claim.update_expression("SET active = :false, released_at = :now"),
+            None => claim.update_expression(
+                "SET active = :false, released_at = :now, released_as = :reason",
+            ),
         };
         let claim = claim
             .build()
@@ -385,8 +417,9 @@ impl JobLedger for LedgerTable {
                     .table_name(&self.table)
                     .key(PARTITION_KEY, s(&scope_key))
                     .key(SORT_KEY, s(request_key(request)))
-                    .update_expression("SET active = :false")
+                    .update_expression("SET active = :false, released_as = :reason")
                     .expression_attribute_values(":false", bool(false))
+                    .expression_attribute_values(":reason", s(reason_text(reason)))
                     .build()
                     .map_err(|e| PortError::Permanent(format!("ledger release request: {e}")))?;
                 match self
@@ -453,4 +486,12 @@ async fn back_off(attempt: u32) {
     let jitter = u64::try_from(uuid::Uuid::new_v4().as_u128() % 20).unwrap_or(0);
     let millis = 10 * u64::from(attempt + 1) + jitter;
     tokio::time::sleep(Duration::from_millis(millis)).await;
+}
+
+/// How a release reason is stored (`released_as`).
+fn reason_text(reason: ReleaseReason) -> &'static str {
+    match reason {
+        ReleaseReason::Rejected => "rejected",
+        ReleaseReason::Settled => "settled",
+    }
 }

@@ -1,6 +1,6 @@
 //! Effects carried out before the save: delayed messages and ledger claim releases.
 
-use engine::{BeforeSave, ClaimRelease, Delayed, Execution};
+use engine::{BeforeSave, ClaimRelease, Delayed, Execution, ReleaseReason};
 use tracing::{debug, warn};
 
 use super::Executor;
@@ -78,7 +78,7 @@ impl Executor<'_> {
         };
         self.deps
             .ledger
-            .release(&scope, request)
+            .release(&scope, request, ReleaseReason::Settled)
             .await
             .map_err(|e| self.port_error(Some(request.wave), "releasing a ledger claim", e))?;
         debug!(wave = request.wave, %request, %scope, "ledger claim released");

@@ -1,7 +1,10 @@
 //! `StartRecovery` under a job-ledger claim: claim, call DRS, record the job or give the
 //! claim back. What a claim answer means is the engine's ([`engine::claim`]).
 
-use engine::{Claimed, Event, Execution, JobId, Rejection, StartRecovery, StartRequestId, claim};
+use engine::{
+    Claimed, Event, Execution, JobId, Rejection, ReleaseReason, StartRecovery, StartRequestId,
+    claim,
+};
 use tracing::{debug, info};
 
 use super::Executor;
@@ -73,7 +76,7 @@ impl Executor<'_> {
                     // chunk requested, and its re-issue claims and releases again.
                     self.deps
                         .ledger
-                        .release(&scope, &request)
+                        .release(&scope, &request, ReleaseReason::Rejected)
                         .await
                         .map_err(|e| self.port_error(Some(wave), "releasing a ledger claim", e))?;
                     info!(wave, %request, ?rejection, "DRS rejected StartRecovery");

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use engine::{JobId, Limits, StartRequestId};
 
 use super::{Faults, lock};
-use crate::ports::{Claim, JobLedger, JobOwner, PortResult, Scope};
+use crate::ports::{Claim, JobLedger, JobOwner, PortResult, ReleaseReason, Scope};
 
 /// Budgets, claims and job owners.
 #[derive(Debug, Default)]
@@ -40,6 +40,8 @@ struct ClaimEntry {
     servers: u32,
     job: Option<JobId>,
     active: bool,
+    /// Given back as settled (a start may have gone out under it).
+    settled: bool,
 }
 
 /// The request ID of the claims [`FakeLedger::occupy`] makes.
@@ -94,6 +96,7 @@ impl FakeLedger {
                     servers: servers_each,
                     job: None,
                     active: true,
+                    settled: false,
                 },
             );
             let budget = inner.budgets.entry(scope.clone()).or_default();
@@ -143,7 +146,8 @@ impl JobLedger for FakeLedger {
         }
         let mut inner = lock(&self.inner);
         let key = request.to_string();
-        if inner.claims.get(&key).is_some_and(|c| c.active) {
+        let earlier = inner.claims.get(&key).cloned();
+        if earlier.as_ref().is_some_and(|c| c.active) {
             return Ok(Claim::Held);
         }
         let budget = inner.budgets.entry(scope.clone()).or_default();
@@ -156,16 +160,24 @@ impl JobLedger for FakeLedger {
         budget.jobs += 1;
         budget.servers += servers;
         budget.peak_jobs = budget.peak_jobs.max(budget.jobs);
+        let regranted = earlier
+            .as_ref()
+            .is_some_and(|c| c.settled || c.job.is_some());
         inner.claims.insert(
             key,
             ClaimEntry {
                 scope: scope.clone(),
                 servers,
-                job: None,
+                job: earlier.and_then(|c| c.job),
                 active: true,
+                settled: false,
             },
         );
-        Ok(Claim::Granted)
+        Ok(if regranted {
+            Claim::Regranted
+        } else {
+            Claim::Granted
+        })
     }
 
     async fn record_job(
@@ -186,7 +198,12 @@ impl JobLedger for FakeLedger {
         Ok(())
     }
 
-    async fn release(&self, _scope: &Scope, request: &StartRequestId) -> PortResult<()> {
+    async fn release(
+        &self,
+        _scope: &Scope,
+        request: &StartRequestId,
+        reason: ReleaseReason,
+    ) -> PortResult<()> {
         if let Some(error) = self.faults.take() {
             return Err(error);
         }
@@ -197,6 +214,7 @@ impl JobLedger for FakeLedger {
         if let Some(claim) = claims.get_mut(&request.to_string()) {
             if claim.active {
                 claim.active = false;
+                claim.settled = reason == ReleaseReason::Settled;
                 if let Some(budget) = budgets.get_mut(&claim.scope) {
                     budget.jobs = budget.jobs.saturating_sub(1);
                     budget.servers = budget.servers.saturating_sub(claim.servers);
