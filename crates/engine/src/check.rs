@@ -44,6 +44,10 @@ impl Execution {
         let Some(state) = self.waves.get(wave) else {
             return Arrival::Stale;
         };
+        if wave < self.current_wave {
+            // No save can make a past wave's check live again.
+            return Arrival::Stale;
+        }
         // The decision that issued the token may also have begun the attempt the message
         // names (a wave starting and launching at once), hence the next attempt too.
         let attempt_known = attempt == state.attempt || attempt == state.attempt.saturating_add(1);
@@ -307,6 +311,14 @@ mod tests {
                 "wave {wave}, attempt {attempt}, token {token}"
             );
         }
+    }
+
+    #[test]
+    fn a_past_waves_check_is_stale_whatever_its_token() {
+        let mut state = launching();
+        state.current_wave = 1;
+        assert_eq!(state.check_arrival(0, 1, Token(9)), Arrival::Stale);
+        assert_eq!(state.check_arrival(0, 1, Token(3)), Arrival::Stale);
     }
 
     #[test]
