@@ -1346,7 +1346,11 @@ impl Sim {
                     && attempt == wave.attempt
                     && wave.live_check() == Some(token);
                 let known_attempt = attempt == wave.attempt || attempt == wave.attempt + 1;
-                let ahead = !terminal && known_attempt && token > wave.last_check_token();
+                // A past wave's check can never be made live by a save: it is stale.
+                let ahead = !terminal
+                    && index >= current
+                    && known_attempt
+                    && token > wave.last_check_token();
                 match state.check_arrival(index, attempt, token) {
                     Arrival::Live { jobs } => {
                         prop_assert!(live, "{:?} live, but not the live check", key);
