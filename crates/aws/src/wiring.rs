@@ -13,7 +13,7 @@ use std::sync::Arc;
 use engine::Limits;
 use pipeline::message::QueueName;
 use pipeline::ports::{ActionRunner, Approvals, Clock, PortError, Scope};
-use pipeline::{Config, Deps};
+use pipeline::{Config, Deps, InlinePlans};
 
 use crate::config::AwsConfig;
 pub use crate::credentials::DESCRIBE_ONLY_SESSION_POLICY;
@@ -68,6 +68,9 @@ pub struct Wiring {
     /// The session policy of roles assumed in targets (`None`: the role's own rights). The
     /// checker's is [`DESCRIBE_ONLY_SESSION_POLICY`]: it only ever describes.
     pub drs_session_policy: Option<&'static str>,
+    /// Whether start requests may carry their plan whole: refused unless a host (the local
+    /// stack) accepts them; no Lambda does.
+    pub inline_plans: InlinePlans,
 }
 
 impl Wiring {
@@ -88,6 +91,7 @@ impl Wiring {
             ledger_ttl_days: Some(ledger::DEFAULT_TTL_DAYS),
             time_scale: 1.0,
             drs_session_policy: None,
+            inline_plans: InlinePlans::Refused,
         }
     }
 
@@ -133,6 +137,7 @@ impl Wiring {
             notifier: Arc::new(SnsNotifier::new(config.sns(), &self.topic_arn)),
             config: Config {
                 limits: self.limits,
+                inline_plans: self.inline_plans,
                 own_scope: Scope {
                     account_id,
                     region: config.region().to_owned(),

@@ -153,11 +153,19 @@ async fn serve_the_pipeline(
     let vars = environment(&moto_endpoint, &sim.endpoint_url(), &resources, &created);
     let arn = |queue: QueueName| created.queue_arns.get(&queue).cloned().unwrap_or_default();
 
-    // 1. starter: a new execution of the plan.
+    // 1. starter: a new execution of the plan, stored first (a deployed starter runs stored
+    // plans only).
+    use pipeline::ports::PlanStore;
+    aws_adapters::PlanTable::new(config.dynamodb(), &resources.plans.name)
+        .put(plan, jiff::Timestamp::now(), "make bench")
+        .await
+        .map_err(|e| setup(format!("storing the plan: {e}")))?;
     let execution_id = ExecutionId::new(format!("bench-memory-{}", std::process::id()));
     let start = Message::StartExecution {
         execution_id: Some(execution_id.clone()),
-        plan: PlanSource::Inline { plan: plan.clone() },
+        plan: PlanSource::Stored {
+            plan_name: plan.name.clone(),
+        },
         mode: Mode::Drill,
         confirm: None,
         requested_by: "make bench".to_owned(),

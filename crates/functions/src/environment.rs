@@ -654,6 +654,8 @@ mod tests {
             let expected = (role == Role::Checker)
                 .then_some(aws_adapters::wiring::DESCRIBE_ONLY_SESSION_POLICY);
             assert_eq!(wiring.drs_session_policy, expected, "{}", role.as_str());
+            // No variable can make a deployed function run a plan given whole.
+            assert_eq!(wiring.inline_plans, pipeline::InlinePlans::Refused);
         }
     }
 

@@ -245,9 +245,16 @@ fn the_sns_trigger_sample_is_the_trigger_of_the_stored_plan() {
     let trigger = pipeline::trigger::parse(body).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(trigger.plan, "billing");
     assert_eq!(trigger.mode, engine::Mode::Drill);
-    // Raw delivery carries no SNS message ID: the starter names the execution after the SQS
-    // message (tested through the binary in runtime_api.rs).
-    assert_eq!(trigger.execution_id, None);
+    // SNS's notification: its MessageId names the execution (every delivery of one publish
+    // is the same execution), its topic is who asked.
+    assert_eq!(
+        trigger.execution_id.as_ref().map(engine::ExecutionId::as_str),
+        Some("exec-sns-2c5e8a1f-6b3d-4f90-8e27-1d4c9b7a3e65")
+    );
+    assert_eq!(
+        trigger.requested_by,
+        "sns:arn:aws:sns:us-east-1:111122223333:drs-orchestrator-triggers"
+    );
 }
 
 #[test]
@@ -263,8 +270,15 @@ fn the_scheduled_drill_sample_is_what_drsctl_schedule_create_makes_the_schedule_
     })
     .unwrap();
     let event = load("scheduled-drill.json");
+    // As Scheduler sends it: its context attributes filled in.
     assert_eq!(
         event.records[0].body.as_deref(),
-        Some(spec.input().as_str())
+        Some(
+            spec.input_as_fired(
+                "d32c5kddcf5bb8c3",
+                "arn:aws:scheduler:us-east-1:111122223333:schedule/drs-orchestrator/billing-drill-4e1042c8"
+            )
+            .as_str()
+        )
     );
 }

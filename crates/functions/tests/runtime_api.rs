@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_adapters::QueueRef;
-use engine::{ExecutionStatus, Mode};
+use engine::{ExecutionId, ExecutionStatus, Mode};
 use lambda_functions::environment as env;
 use pipeline::Role;
-use pipeline::message::{self, QueueName};
+use pipeline::message::{self, Message, PlanSource, QueueName};
 use pipeline::ports::PlanStore;
 
 use support::runtime_api::Outcome;
@@ -222,7 +222,7 @@ async fn stored_plan_events_run_through_the_starter_and_the_advancer() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_inline_drill_runs_to_completion_through_the_three_binaries() {
+async fn a_drill_runs_to_completion_through_the_three_binaries_and_an_inline_plan_is_refused() {
     let stack = Stack::start().await;
     let mut functions = BTreeMap::new();
     for role in Role::ALL {
@@ -239,10 +239,45 @@ async fn an_inline_drill_runs_to_completion_through_the_three_binaries() {
     }
     let starter = functions.get_mut(&Role::Starter).unwrap();
 
-    // Start: servers resolved and started in drs-sim, an execution stored.
-    let start = sample("start-execution-inline-plan.json");
+    // A deployed starter runs stored plans only: the inline sample is dead-lettered, saying so.
+    let inline = sample("start-execution-inline-plan.json");
+    assert_eq!(starter.invoke_batch(&inline).await, no_failures());
+    let id = format!("exec-{}", message_id_of(&inline));
+    assert!(stack.execution(&id).await.is_none());
+    let dead = stack
+        .drain(
+            QueueRef::DeadLetter(QueueName::Start),
+            Duration::from_secs(3),
+        )
+        .await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let reason = &dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE];
+    assert!(reason.contains("stored plans only"), "{reason}");
+
+    // Stored, the same plan starts by name: servers resolved and started in drs-sim.
+    let Message::StartExecution {
+        plan: PlanSource::Inline { plan },
+        ..
+    } = message::decode(&body_of(&inline)).unwrap()
+    else {
+        panic!("the sample carries its plan whole");
+    };
+    stack
+        .plans()
+        .put(&plan, jiff::Timestamp::now(), "runtime_api test")
+        .await
+        .unwrap();
+    let stored = Message::StartExecution {
+        execution_id: Some(ExecutionId::new(id.clone())),
+        plan: PlanSource::Stored {
+            plan_name: plan.name.clone(),
+        },
+        mode: Mode::Drill,
+        confirm: None,
+        requested_by: "arn:aws:sts::111122223333:assumed-role/DrEngineer/alice".to_owned(),
+    };
+    let start = with_body(&inline, &message::encode(&stored));
     assert_eq!(starter.invoke_batch(&start).await, no_failures());
-    let id = format!("exec-{}", message_id_of(&start));
     let (execution, _) = stack.execution(&id).await.expect("stored");
     assert_eq!(execution.plan.name, "billing-db-web");
     let jobs = stack.sim_jobs();
@@ -586,24 +621,40 @@ async fn the_api_starts_without_the_variables_it_does_not_use_and_names_a_missin
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sns_trigger_and_a_schedule_firing_start_executions_and_a_bad_trigger_starts_none() {
     let stack = Stack::start().await;
-    stack.store_plan("billing").await;
+    let mut billing = stack.store_plan("billing").await;
+    // Both samples start `billing`: its executions may run side by side here.
+    billing.allow_concurrent_executions = true;
+    stack
+        .plans()
+        .put(&billing, jiff::Timestamp::now(), "runtime_api test")
+        .await
+        .unwrap();
     let mut starter = Function::spawn(
         Role::Starter,
         &stack.environment("drs-orchestrator-starter"),
     )
     .await;
 
-    // The trigger topic's raw delivery: the execution is named after the SQS message.
-    for (name, requested_by) in [
+    // The trigger topic's notification names the execution after SNS's MessageId, a
+    // schedule's firing after Scheduler's execution ID; who asked is the topic, the schedule.
+    // Each delivered twice (as SNS and Scheduler may): one execution each.
+    for (name, id, requested_by) in [
         (
             "sns-trigger.json",
-            "arn:aws:iam::111122223333:user/ops-runbook",
+            "exec-sns-2c5e8a1f-6b3d-4f90-8e27-1d4c9b7a3e65",
+            "sns:arn:aws:sns:us-east-1:111122223333:drs-orchestrator-triggers",
         ),
-        ("scheduled-drill.json", "schedule:billing-drill-4e1042c8"),
+        (
+            "scheduled-drill.json",
+            "exec-sched-d32c5kddcf5bb8c3",
+            "arn:aws:scheduler:us-east-1:111122223333:schedule/drs-orchestrator/billing-drill-4e1042c8",
+        ),
     ] {
         let event = sample(name);
         assert_eq!(starter.invoke_batch(&event).await, no_failures(), "{name}");
-        let id = format!("exec-{}", message_id_of(&event));
+        let mut again = event.clone();
+        again["Records"][0]["messageId"] = "1b2c3d4e-0000-4000-8000-00000000dup1".into();
+        assert_eq!(starter.invoke_batch(&again).await, no_failures(), "{name}");
         let (execution, _) = stack
             .execution(&id)
             .await

@@ -142,6 +142,8 @@ impl LocalStack {
         wiring.own_account_id = Some(scope.account_id.clone());
         wiring.limits = limits;
         wiring.time_scale = time_scale;
+        // Rehearsals and the e2e tests run plans from files.
+        wiring.inline_plans = pipeline::InlinePlans::Accepted;
         let adapters = wiring.connect(&config).await?;
         let observer = ExecutionTable::new(config.dynamodb(), &resources.executions.name);
         let clock: Arc<dyn Clock> = Arc::new(SimulatedClock::new(emulators.control.clone()));

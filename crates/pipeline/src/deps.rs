@@ -51,14 +51,30 @@ pub struct Config {
     pub limits: Limits,
     /// The orchestrator's own account and region: where DRS runs for groups without a target.
     pub own_scope: Scope,
+    /// Whether a start request may carry its plan whole (`"plan": {…}`) instead of naming a
+    /// stored one. Refused by a deployed stack (a start runs only a plan stored through the
+    /// API, where it was validated and who stored it recorded); accepted by the local stack
+    /// and tests, which run plans from files.
+    pub inline_plans: InlinePlans,
+}
+
+/// Whether start requests may carry their plan whole (see [`Config::inline_plans`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InlinePlans {
+    /// Only stored plans run (every deployed Lambda).
+    #[default]
+    Refused,
+    /// Plans given whole run too (the local stack, tests).
+    Accepted,
 }
 
 impl Config {
-    /// AWS's default quotas, in `own_scope`.
+    /// AWS's default quotas, in `own_scope`; stored plans only.
     pub fn new(own_scope: Scope) -> Self {
         Self {
             limits: Limits::default(),
             own_scope,
+            inline_plans: InlinePlans::Refused,
         }
     }
 }

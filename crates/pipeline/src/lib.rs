@@ -33,7 +33,7 @@ pub mod starter;
 pub mod testing;
 pub mod trigger;
 
-pub use deps::{Config, Deps};
+pub use deps::{Config, Deps, InlinePlans};
 pub use error::{Context, HandlerError};
 pub use executor::{DESCRIBE_JOBS_MAX, MAX_ROUNDS, MAX_SAVE_ATTEMPTS};
 pub use role::Role;

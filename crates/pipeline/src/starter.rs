@@ -8,7 +8,7 @@ use engine::{Event, ExecutionId, ExecutionRequest, Mode, RECOVERY_CONFIRMATION};
 use plan::Plan;
 use tracing::{Instrument, info};
 
-use crate::deps::Deps;
+use crate::deps::{Deps, InlinePlans};
 use crate::error::HandlerError;
 use crate::executor::{Executor, Stop};
 use crate::message::{self, Message, MessageInput, PlanSource};
@@ -164,7 +164,15 @@ pub fn live_execution_refusal(plan_name: &str, live: &engine::Execution) -> Stri
 
 async fn plan_of(executor: &Executor<'_>, source: &PlanSource) -> Result<Plan, Stop> {
     match source {
-        PlanSource::Inline { plan } => Ok(plan.clone()),
+        PlanSource::Inline { plan } => match executor.deps.config.inline_plans {
+            InlinePlans::Accepted => Ok(plan.clone()),
+            InlinePlans::Refused => Err(Stop::Reject(format!(
+                "the request carries plan `{}` whole: this stack runs stored plans only \
+                 (store it with `drsctl plan apply` or `PUT /plans/{{name}}`, then start it by \
+                 name)",
+                plan.name
+            ))),
+        },
         PlanSource::Stored { plan_name } => {
             let stored = executor.deps.plans.get(plan_name).await.map_err(|e| {
                 HandlerError::from_port(executor.context(None), "reading the plan", e)

@@ -12,7 +12,9 @@ use engine::{
 use pipeline::message::{self, Message, PlanSource, QueueName};
 use pipeline::ports::{ExecutionStore, PortError};
 use pipeline::testing::FakeCloud;
-use pipeline::{Config, Record, Role, checker, launch_event, process_batch, starter};
+use pipeline::{
+    Config, InlinePlans, Record, Role, checker, launch_event, process_batch, starter,
+};
 use plan::{Plan, ProtectionGroup, Wave};
 
 const MAX_DELIVERIES: usize = 2_000;
@@ -90,6 +92,8 @@ fn cloud_with(plan: &Plan) -> FakeCloud {
     let cloud = FakeCloud::new(Config {
         limits: limits(),
         own_scope: FakeCloud::own_scope(),
+        // Some cases send their plan whole.
+        inline_plans: InlinePlans::Accepted,
     });
     cloud.plans.put(plan.clone());
     cloud.add_plan_servers(plan);
@@ -1116,4 +1120,36 @@ async fn a_hold_left_by_a_finished_execution_is_taken_over() {
         Some(ExecutionStatus::Completed)
     );
     assert!(cloud.queues.dead_letters().is_empty());
+}
+
+#[tokio::test]
+async fn a_deployed_starter_runs_stored_plans_only() {
+    let plan = three_waves();
+    let cloud = FakeCloud::new(Config {
+        limits: limits(),
+        ..Config::new(FakeCloud::own_scope())
+    });
+    cloud.plans.put(plan.clone());
+    cloud.add_plan_servers(&plan);
+    let inline = Message::StartExecution {
+        execution_id: Some("exec-inline".into()),
+        plan: PlanSource::Inline { plan: plan.clone() },
+        mode: Mode::Drill,
+        confirm: None,
+        requested_by: "t".into(),
+    };
+    starter::handle_record(&cloud.deps, &message::encode(&inline), "m-inline")
+        .await
+        .unwrap();
+    let dead = cloud.queues.dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].reason.contains("stored plans only"), "{}", dead[0].reason);
+    assert!(cloud.execution("exec-inline").is_none());
+    // The same plan, stored and named, runs.
+    cloud.send(&start("exec-stored", &plan));
+    cloud.run_until_quiet(MAX_DELIVERIES).await.unwrap();
+    assert_eq!(
+        cloud.execution("exec-stored").map(|e| e.status),
+        Some(ExecutionStatus::Completed)
+    );
 }

@@ -80,7 +80,10 @@ pub struct FakeCloud {
 
 impl Default for FakeCloud {
     fn default() -> Self {
-        Self::new(Config::new(Self::own_scope()))
+        Self::new(Config {
+            inline_plans: crate::InlinePlans::Accepted,
+            ..Config::new(Self::own_scope())
+        })
     }
 }
 
