@@ -25,6 +25,18 @@ use support::{Function, Stack, body_of, message_id_of, sample, sqs_event, with_b
 
 const STORED_EXECUTION: &str = "exec-billing-drill-2025-09-30";
 
+/// The reason of the one message the start queue's dead-letter queue holds.
+async fn the_one_start_dead_letter(stack: &Stack) -> String {
+    let dead = stack
+        .drain(
+            QueueRef::DeadLetter(QueueName::Start),
+            Duration::from_secs(3),
+        )
+        .await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE].clone()
+}
+
 fn no_failures() -> Vec<String> {
     Vec::new()
 }
@@ -244,14 +256,7 @@ async fn a_drill_runs_to_completion_through_the_three_binaries_and_an_inline_pla
     assert_eq!(starter.invoke_batch(&inline).await, no_failures());
     let id = format!("exec-{}", message_id_of(&inline));
     assert!(stack.execution(&id).await.is_none());
-    let dead = stack
-        .drain(
-            QueueRef::DeadLetter(QueueName::Start),
-            Duration::from_secs(3),
-        )
-        .await;
-    assert_eq!(dead.len(), 1, "{dead:?}");
-    let reason = &dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE];
+    let reason = the_one_start_dead_letter(&stack).await;
     assert!(reason.contains("stored plans only"), "{reason}");
 
     // Stored, the same plan starts by name: servers resolved and started in drs-sim.
@@ -510,8 +515,8 @@ async fn the_api_samples_store_a_plan_start_it_through_the_starter_and_show_it()
     );
     assert!(body["errors"][0]["line"].is_number(), "{body}");
 
-    // POST /executions: the request reaches the start queue, and the starter runs it.
-    let (status, body) = http_answer(&api.invoke(&sample("api-start-execution.json")).await);
+    // POST /plans/billing/drills: the request reaches the start queue, and the starter runs it.
+    let (status, body) = http_answer(&api.invoke(&sample("api-start-drill.json")).await);
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["execution_id"], API_EXECUTION);
     let (status, _) = http_answer(&api.invoke(&sample("api-get-execution.json")).await);
@@ -576,7 +581,7 @@ async fn the_api_starts_without_the_variables_it_does_not_use_and_names_a_missin
     let mut api = Function::spawn_named("api", &vars).await;
     let (status, body) = http_answer(&api.invoke(&sample("api-get-execution.json")).await);
     assert_eq!(status, 404, "{body}; log:\n{}", api.log_text());
-    let (status, body) = http_answer(&api.invoke(&sample("api-start-execution.json")).await);
+    let (status, body) = http_answer(&api.invoke(&sample("api-start-drill.json")).await);
     assert_eq!(status, 202, "{body}; log:\n{}", api.log_text());
     let requests = stack
         .drain(QueueRef::Main(QueueName::Start), Duration::from_secs(3))
@@ -672,14 +677,7 @@ async fn the_sns_trigger_and_a_schedule_firing_start_executions_and_a_bad_trigge
     let refused_id = format!("exec-{}", message_id_of(&refused));
     assert_eq!(starter.invoke_batch(&refused).await, no_failures());
     assert!(stack.execution(&refused_id).await.is_none());
-    let dead = stack
-        .drain(
-            QueueRef::DeadLetter(QueueName::Start),
-            Duration::from_secs(3),
-        )
-        .await;
-    assert_eq!(dead.len(), 1, "{dead:?}");
-    let reason = &dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE];
+    let reason = the_one_start_dead_letter(&stack).await;
     assert!(reason.contains("RECOVERY"), "{reason}");
     println!("{}", starter.startup_report());
 }

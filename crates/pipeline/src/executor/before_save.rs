@@ -24,18 +24,23 @@ impl Executor<'_> {
                         attempt: delayed.attempt,
                         token: delayed.token,
                     };
-                    self.send_delayed(QueueName::Check, &message, delayed)
-                        .await?;
+                    self.send_delayed(QueueName::Check, &message, delayed).await?;
                 }
                 BeforeSave::RetryStart(delayed) => {
+                    let Delayed {
+                        wave,
+                        attempt,
+                        token,
+                        ..
+                    } = *delayed;
+                    let execution_id = state.id.clone();
                     let message = Message::RetryStart {
-                        execution_id: state.id.clone(),
-                        wave: delayed.wave,
-                        attempt: delayed.attempt,
-                        token: delayed.token,
+                        execution_id,
+                        wave,
+                        attempt,
+                        token,
                     };
-                    self.send_delayed(QueueName::Start, &message, delayed)
-                        .await?;
+                    self.send_delayed(QueueName::Start, &message, delayed).await?;
                 }
                 BeforeSave::ReleaseClaim(release) => self.release(state, release).await?,
             }
@@ -55,12 +60,7 @@ impl Executor<'_> {
             .send(queue, message, delay)
             .await
             .map_err(|e| self.port_error(Some(delayed.wave), "sending a delayed message", e))?;
-        debug!(
-            wave = delayed.wave,
-            queue = queue.as_str(),
-            delay,
-            "delayed message sent"
-        );
+        debug!(wave = delayed.wave, queue = queue.as_str(), delay, "delayed message sent");
         Ok(())
     }
 
