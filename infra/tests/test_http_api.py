@@ -43,7 +43,16 @@ class RoutesAgree(unittest.TestCase):
         self.deployment = shared.deployment()
 
     def test_the_router_has_routes(self):
-        self.assertGreaterEqual(len(router_routes()), 9)
+        self.assertGreaterEqual(len(router_routes()), 11)
+
+    def test_everything_about_an_execution_is_under_its_plans_path(self):
+        # What lets IAM scope callers per plan (README "Security model"): no route starts or
+        # controls an execution, or shows one, by its ID alone.
+        for method, path in router_routes():
+            if method == "POST" or "{id}" in path:
+                self.assertTrue(path.startswith("/plans/{name}/"), f"{method} {path}")
+        self.assertIn(("POST", "/plans/{name}/drills"), router_routes())
+        self.assertIn(("POST", "/plans/{name}/recoveries"), router_routes())
 
     def test_openapi_describes_exactly_the_routers_routes(self):
         self.assertEqual(openapi_routes(self.document), router_routes())
@@ -82,7 +91,7 @@ class RoutesAgree(unittest.TestCase):
         self.assertEqual(set(error["required"]), {"error", "message"})
         codes = set(error["properties"]["error"]["enum"])
         self.assertEqual(codes, {"invalid_request", "invalid_plan", "confirmation_required",
-                                 "not_found", "method_not_allowed", "conflict",
+                                 "forbidden", "not_found", "method_not_allowed", "conflict",
                                  "unsupported_media_type", "internal"})
 
     def test_every_operation_documents_its_errors_and_parameters(self):

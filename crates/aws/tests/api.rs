@@ -88,14 +88,8 @@ async fn the_api_on_dynamodb_and_sqs() {
                 "updated_at": "2025-09-30T10:00:00Z", "updated_by": CALLER}])
     );
 
-    // A start request reaches the start queue.
-    let start = call(
-        &stores,
-        "POST",
-        "/executions",
-        Some(r#"{"plan":"billing","mode":"drill"}"#.into()),
-    )
-    .await;
+    // A start request reaches the start queue, requested by the caller.
+    let start = call(&stores, "POST", "/plans/billing/drills", None).await;
     assert_eq!(start.status, 202, "{:?}", start.body);
     assert_eq!(
         received(&stores, QueueName::Start).await,
@@ -124,7 +118,7 @@ async fn the_api_on_dynamodb_and_sqs() {
             Created::New
         );
     }
-    let detail = call(&stores, "GET", "/executions/exec-b", None).await;
+    let detail = call(&stores, "GET", "/plans/billing/executions/exec-b", None).await;
     assert_eq!(detail.status, 200);
     let detail = detail.body.unwrap();
     assert_eq!(detail["waves"].as_array().unwrap().len(), 2);
@@ -140,10 +134,13 @@ async fn the_api_on_dynamodb_and_sqs() {
         .map(|e| e["execution_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["exec-b", "exec-a"]);
+    // An execution is reached under its own plan only.
+    let elsewhere = call(&stores, "GET", "/plans/payroll/executions/exec-b", None).await;
+    assert_eq!(elsewhere.status, 404, "{:?}", elsewhere.body);
     let cancel = call(
         &stores,
         "POST",
-        "/executions/exec-a/cancel",
+        "/plans/billing/executions/exec-a/cancel",
         Some(r#"{"reason":"drill window closed"}"#.into()),
     )
     .await;

@@ -1,8 +1,8 @@
 //! The command line: `drsctl <group> <command> [args]`.
 //!
 //! Each group of commands (`plan`, `rehearse`, `schedule`, the execution commands `start`,
-//! `status`, `executions`, `cancel`, `approve`) is one variant of [`Command`] and one module
-//! under [`crate::commands`].
+//! `status`, `executions`, `cancel`, `approve`, `reject`) is one variant of [`Command`] and one
+//! module under [`crate::commands`].
 //!
 //! Exit status of the commands that talk to the orchestrator (`plan apply|get|list|delete`
 //! and the execution commands): 0 on success; 2 when the request is invalid (an invalid plan,
@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::api::options::ApiOptions;
 use crate::commands;
@@ -62,6 +62,8 @@ enum Command {
     Status {
         /// The execution's ID, as `start` or `executions` prints it.
         execution_id: String,
+        #[command(flatten)]
+        plan: PlanOption,
         /// `table` for people, `json` for the API's execution detail.
         #[arg(long, value_enum, value_name = "FORMAT", default_value_t = TableOrJson::Table)]
         output: TableOrJson,
@@ -82,26 +84,58 @@ enum Command {
         api: ApiOptions,
     },
     /// Cancel a running execution: sends the cancel to the advancer, which stops the
-    /// execution and records who cancelled it and why (`status` shows both).
+    /// execution and records who cancelled it (your IAM identity) and why (`status` shows
+    /// both).
     Cancel {
         /// The execution's ID.
         execution_id: String,
+        #[command(flatten)]
+        plan: PlanOption,
         /// Why, recorded with the cancel and shown by `status`.
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
         #[command(flatten)]
         api: ApiOptions,
     },
-    /// Approve a wave that waits for approval (`pause_before: true`), so that it starts.
+    /// Approve a wave that waits for approval (`pause_before: true`), so that it starts. You
+    /// are recorded as the approver; the execution's requester cannot approve it unless the
+    /// plan sets `allow_self_approval: true` (HTTP 403, exit 1).
     Approve {
         /// The execution's ID.
         execution_id: String,
+        #[command(flatten)]
+        plan: PlanOption,
         /// The wave's index, counting from 0, as the WAVE column of `status` shows it.
         #[arg(long, value_name = "N")]
         wave: u32,
         #[command(flatten)]
         api: ApiOptions,
     },
+    /// Reject the approval of a wave that waits for it: the execution is cancelled, recorded
+    /// as that rejection, by you, with the reason.
+    Reject {
+        /// The execution's ID.
+        execution_id: String,
+        #[command(flatten)]
+        plan: PlanOption,
+        /// The wave's index, counting from 0.
+        #[arg(long, value_name = "N")]
+        wave: u32,
+        /// Why, recorded with the cancel and shown by `status`.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        #[command(flatten)]
+        api: ApiOptions,
+    },
+}
+
+/// `--plan` of the commands on one execution.
+#[derive(Debug, Args)]
+struct PlanOption {
+    /// The execution's plan (required): executions are reached under their plan
+    /// (/plans/PLAN/executions/ID), which is what IAM policies allow per plan.
+    #[arg(long, value_name = "PLAN")]
+    plan: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,9 +213,12 @@ impl Cli {
             Command::Start(args) => commands::execution::start(&args),
             Command::Status {
                 execution_id,
+                plan,
                 output,
                 api,
-            } => commands::execution::status(&execution_id, output, &api),
+            } => with_plan("status", &plan, |plan| {
+                commands::execution::status(plan, &execution_id, output, &api)
+            }),
             Command::Executions {
                 plan,
                 limit,
@@ -190,17 +227,40 @@ impl Cli {
             } => commands::execution::list(&plan, limit, output, &api),
             Command::Cancel {
                 execution_id,
+                plan,
                 reason,
                 api,
-            } => commands::execution::cancel(&execution_id, reason.as_deref(), &api),
+            } => with_plan("cancel", &plan, |plan| {
+                commands::execution::cancel(plan, &execution_id, reason.as_deref(), &api)
+            }),
             Command::Approve {
                 execution_id,
+                plan,
                 wave,
                 api,
-            } => commands::execution::approve(&execution_id, wave, &api),
+            } => with_plan("approve", &plan, |plan| {
+                commands::execution::approve(plan, &execution_id, wave, &api)
+            }),
+            Command::Reject {
+                execution_id,
+                plan,
+                wave,
+                reason,
+                api,
+            } => with_plan("reject", &plan, |plan| {
+                commands::execution::reject(plan, &execution_id, wave, reason.as_deref(), &api)
+            }),
             Command::Rehearse(args) => commands::rehearse::run(args),
             Command::Schedule { command, stack } => commands::schedule::run(command, stack),
         }
+    }
+}
+
+/// Runs `command` with the plan `--plan` names; exit 2, saying why, without one.
+fn with_plan(name: &str, plan: &PlanOption, command: impl FnOnce(&str) -> Outcome) -> Outcome {
+    match commands::execution::required_plan(name, plan.plan.as_deref()) {
+        Ok(plan) => command(&plan),
+        Err(outcome) => outcome,
     }
 }
 

@@ -1,5 +1,5 @@
 //! `drsctl plan apply|get|list|delete`, `start`, `status`, `executions`, `cancel`, `approve`,
-//! run as a user runs them, both ways:
+//! `reject`, run as a user runs them, both ways:
 //!
 //! - direct mode: the router in-process on a stack's tables and queues in moto;
 //! - API mode: over HTTP to a server in this test that checks each request's SigV4 signature
@@ -81,16 +81,24 @@ impl Stack {
 
     /// [`Self::store_execution`] under the ID `id`.
     fn store_execution_as(&self, id: &str, plan_text: &str) -> String {
+        self.store_execution_by(id, plan_text, "starter-test")
+    }
+
+    /// [`Self::store_execution_as`], requested by `requested_by`.
+    fn store_execution_by(&self, id: &str, plan_text: &str, requested_by: &str) -> String {
         let id = id.to_owned();
         runtime().block_on(async {
             let table =
                 ExecutionTable::new(config().await.dynamodb(), &self.resources.executions.name);
+            let mut plan = plan::parse(plan_text).unwrap();
+            // The tests keep several live executions of `billing` side by side.
+            plan.allow_concurrent_executions = true;
             let request = ExecutionRequest {
                 execution_id: id.as_str().into(),
-                plan: plan::parse(plan_text).unwrap(),
+                plan,
                 mode: Mode::Drill,
                 limits: Limits::default(),
-                requested_by: "starter-test".into(),
+                requested_by: requested_by.into(),
             };
             let state = started_as_listed(request, jiff::Timestamp::now()).unwrap();
             assert_eq!(
@@ -100,6 +108,21 @@ impl Stack {
         });
         id
     }
+}
+
+/// Who the test credentials are to moto's STS: what direct mode records as the caller.
+fn me() -> String {
+    runtime().block_on(async {
+        config()
+            .await
+            .sts()
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap()
+            .arn
+            .unwrap()
+    })
 }
 
 /// drsctl with the test credentials (`secret` as the secret key) and nothing else from this
@@ -122,12 +145,15 @@ waves:
 fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     let stack = stack("direct");
     let billing = example("billing.yaml");
+    // Who the AWS credentials are: recorded whatever $USER says (the support sets `tester`).
+    let me = me();
+    assert!(me.starts_with("arn:aws:"), "{me}");
 
     // `plan apply FILE` of the billing plan, stored as `verb` says.
     let apply_billing = |file: &str, verb: &str| {
         let run = stack.drsctl(&["plan", "apply", file]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let expected = format!("billing: {verb} (3 waves), stored by drsctl:tester at ");
+        let expected = format!("billing: {verb} (3 waves), stored by {me} at ");
         assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
     };
     apply_billing(&billing, "created");
@@ -150,9 +176,11 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     assert_eq!(names, expected, "{}", list.stdout);
     let billing_line = lines.iter().find(|l| l[0] == "billing").unwrap();
     assert_eq!(billing_line[1], "3");
-    assert_eq!(billing_line[3], "drsctl:tester");
+    assert_eq!(billing_line[3], me);
 
-    // What `plan get` prints is the stored plan, in a form `plan apply` takes back.
+    // What `plan get` prints is the stored plan, the target's external ID (`billing-dr`)
+    // shown as `***`; `plan apply` refuses that placeholder, saying so, and takes the plan
+    // back once the real external ID is in.
     let yaml = stack.drsctl(&["plan", "get", "billing"]);
     assert_eq!(yaml.code, 0, "{}", yaml.stderr);
     assert!(
@@ -160,26 +188,45 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         "{}",
         yaml.stdout
     );
-    assert_eq!(
-        plan::parse(&yaml.stdout).unwrap(),
-        example_plan("billing.yaml")
+    assert!(
+        yaml.stdout.contains("external_id: \"***\"\n") && !yaml.stdout.contains("billing-dr\n"),
+        "{}",
+        yaml.stdout
     );
     let scratch = Scratch::new("direct");
     let got = scratch.write("billing.yaml", &yaml.stdout);
-    apply_billing(&got, "replaced");
+    let refused = stack.drsctl(&["plan", "apply", &got]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!("{got}:"))
+            && refused.stderr.contains("targets.dr-east.external_id")
+            && refused.stderr.contains("stands for the stored external ID"),
+        "{}",
+        refused.stderr
+    );
+    let restored = yaml
+        .stdout
+        .replace("external_id: \"***\"", "external_id: billing-dr");
+    assert_eq!(
+        plan::parse(&restored).unwrap(),
+        example_plan("billing.yaml")
+    );
+    apply_billing(&scratch.write("restored.yaml", &restored), "replaced");
     let json = stack.drsctl(&["plan", "get", "billing", "--output", "json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
-    let json_plan: plan::Plan = serde_json::from_str(&json.stdout).unwrap();
+    assert!(json.stdout.contains("\"***\""), "{}", json.stdout);
+    let json_plan: plan::Plan =
+        serde_json::from_str(&json.stdout.replace("\"***\"", "\"billing-dr\"")).unwrap();
     assert_eq!(json_plan, example_plan("billing.yaml"));
 
     // start: the request lands in the start queue, under the ID printed.
-    let started = stack.drsctl(&["start", "billing", "--mode", "drill"]);
+    let started = stack.drsctl(&["start", "--plan", "billing", "--mode", "drill"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let execution_id = started.stdout.lines().next().unwrap().to_owned();
     assert!(
         started
             .stdout
-            .contains(&format!("drsctl status {execution_id}")),
+            .contains(&format!("drsctl status {execution_id} --plan billing")),
         "{}",
         started.stdout
     );
@@ -203,11 +250,11 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         }
     );
     assert_eq!((*mode, confirm.as_deref()), (Mode::Drill, None));
-    assert_eq!(requested_by, "drsctl:tester");
+    assert_eq!(requested_by, &me);
 
     // A recovery without its confirmation is refused here, and nothing is sent.
     for extra in [&[][..], &["--confirm", "yes"][..]] {
-        let mut args = vec!["start", "billing", "--mode", "recovery"];
+        let mut args = vec!["start", "--plan", "billing", "--mode", "recovery"];
         args.extend_from_slice(extra);
         let refused = stack.drsctl(&args);
         assert_eq!(refused.code, 2, "{}", refused.stderr);
@@ -220,6 +267,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     }
     let recovery = stack.drsctl(&[
         "start",
+        "--plan",
         "billing",
         "--mode",
         "recovery",
@@ -242,7 +290,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         Message::StartExecution { mode: Mode::Recovery, confirm: Some(c), .. } if c == "RECOVERY"
     ));
 
-    let missing_plan = stack.drsctl(&["start", "payroll", "--mode", "drill"]);
+    let missing_plan = stack.drsctl(&["start", "--plan", "payroll", "--mode", "drill"]);
     assert_eq!(missing_plan.code, 1, "{}", missing_plan.stderr);
     assert!(
         missing_plan.stderr.contains("not_found"),
@@ -257,7 +305,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
 
     // status, executions, cancel and approve on an execution the starter would have stored.
     let stored = stack.store_execution(TWO_WAVES);
-    let status = stack.drsctl(&["status", &stored]);
+    let status = stack.drsctl(&["status", &stored, "--plan", "billing"]);
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(
         status.stdout.contains(&format!("execution  {stored}\n")),
@@ -280,7 +328,7 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
     assert_eq!(wave_lines.len(), 2, "{}", status.stdout);
     assert_eq!(wave_lines[0][..3], ["0", "database", "RUNNING"]);
     assert_eq!(wave_lines[1][..3], ["1", "app", "PENDING"]);
-    let status_json = stack.drsctl(&["status", &stored, "--output", "json"]);
+    let status_json = stack.drsctl(&["status", &stored, "--plan", "billing", "--output", "json"]);
     assert_eq!(status_json.code, 0, "{}", status_json.stderr);
     let detail: Value = serde_json::from_str(&status_json.stdout).unwrap();
     assert_eq!(detail["execution_id"], stored.as_str());
@@ -302,7 +350,33 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         executions.stdout
     );
 
-    let not_waiting = stack.drsctl(&["approve", &stored, "--wave", "1"]);
+    // Without its plan, an execution cannot be reached (nothing is sent); under another
+    // plan's name it is not found.
+    for command in ["status", "cancel", "approve", "reject"] {
+        let mut args = vec![command, stored.as_str()];
+        if command == "approve" || command == "reject" {
+            args.extend_from_slice(&["--wave", "1"]);
+        }
+        let bare = stack.drsctl(&args);
+        assert_eq!(bare.code, 2, "{command}: {}", bare.stderr);
+        assert!(
+            bare.stderr
+                .contains(&format!("drsctl {command}: --plan PLAN is required")),
+            "{}",
+            bare.stderr
+        );
+        args.extend_from_slice(&["--plan", "payroll"]);
+        let elsewhere = stack.drsctl(&args);
+        assert_eq!(elsewhere.code, 1, "{command}: {}", elsewhere.stderr);
+        assert!(
+            elsewhere.stderr.contains("(not_found, HTTP 404)"),
+            "{}",
+            elsewhere.stderr
+        );
+    }
+    assert!(stack.drain(QueueName::Advance).is_empty());
+
+    let not_waiting = stack.drsctl(&["approve", &stored, "--plan", "billing", "--wave", "1"]);
     assert_eq!(not_waiting.code, 1, "{}", not_waiting.stderr);
     assert!(
         not_waiting.stderr.contains("(conflict, HTTP 409)"),
@@ -315,15 +389,16 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         "{ name: database, groups: [db] }",
         "{ name: database, groups: [db], pause_before: true }",
     ));
-    let waiting = stack.drsctl(&["status", &paused]);
+    let waiting = stack.drsctl(&["status", &paused, "--plan", "billing"]);
     assert!(
         waiting.stdout.ends_with(&format!(
-            "wave 0 awaits approval: drsctl approve {paused} --wave 0\n"
+            "wave 0 awaits approval: drsctl approve {paused} --plan billing --wave 0 (or reject \
+             it: drsctl reject {paused} --plan billing --wave 0)\n"
         )),
         "{}",
         waiting.stdout
     );
-    let approved = stack.drsctl(&["approve", &paused, "--wave", "0"]);
+    let approved = stack.drsctl(&["approve", &paused, "--plan", "billing", "--wave", "0"]);
     assert_eq!(approved.code, 0, "{}", approved.stderr);
     assert_eq!(
         approved.stdout,
@@ -334,11 +409,60 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         [Message::Approve {
             execution_id: paused.as_str().into(),
             wave: 0,
-            by: "drsctl:tester".to_owned(),
+            by: me.clone(),
         }]
     );
 
-    let cancelled = stack.drsctl(&["cancel", &stored, "--reason", "drill window over"]);
+    // The requester of an execution cannot approve it; they may reject it (a cancel).
+    let own = stack.store_execution_by(
+        &format!("exec-own-{}", unique()),
+        &TWO_WAVES.replace(
+            "{ name: database, groups: [db] }",
+            "{ name: database, groups: [db], pause_before: true }",
+        ),
+        &me,
+    );
+    let self_approved = stack.drsctl(&["approve", &own, "--plan", "billing", "--wave", "0"]);
+    assert_eq!(self_approved.code, 1, "{}", self_approved.stderr);
+    assert!(
+        self_approved.stderr.contains("(forbidden, HTTP 403)")
+            && self_approved.stderr.contains("allow_self_approval"),
+        "{}",
+        self_approved.stderr
+    );
+    assert!(stack.drain(QueueName::Advance).is_empty());
+    let rejected = stack.drsctl(&[
+        "reject",
+        &own,
+        "--plan",
+        "billing",
+        "--wave",
+        "0",
+        "--reason",
+        "not today",
+    ]);
+    assert_eq!(rejected.code, 0, "{}", rejected.stderr);
+    assert_eq!(
+        rejected.stdout,
+        format!("{own}: wave 0 rejected, CANCEL_REQUESTED (the advancer stops the execution)\n")
+    );
+    assert_eq!(
+        stack.drain(QueueName::Advance),
+        [Message::Cancel {
+            execution_id: own.as_str().into(),
+            by: me.clone(),
+            reason: "approval of wave 0 (`database`) rejected: not today".to_owned(),
+        }]
+    );
+
+    let cancelled = stack.drsctl(&[
+        "cancel",
+        &stored,
+        "--plan",
+        "billing",
+        "--reason",
+        "drill window over",
+    ]);
     assert_eq!(cancelled.code, 0, "{}", cancelled.stderr);
     assert!(
         cancelled.stdout.contains("CANCEL_REQUESTED"),
@@ -350,11 +474,11 @@ fn direct_mode_stores_plans_and_starts_follows_and_cancels_executions() {
         sent,
         [Message::Cancel {
             execution_id: stored.as_str().into(),
-            by: "drsctl:tester".to_owned(),
+            by: me.clone(),
             reason: "drill window over".to_owned(),
         }]
     );
-    let unknown = stack.drsctl(&["status", "exec-nope"]);
+    let unknown = stack.drsctl(&["status", "exec-nope", "--plan", "billing"]);
     assert_eq!(unknown.code, 1);
     assert!(
         unknown.stderr.contains("(not_found, HTTP 404)"),
@@ -378,7 +502,7 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 
     // Without --execution-id: an ID chosen by drsctl, told before the request goes out, and
     // the one sent.
-    let started = stack.drsctl(&["start", "billing", "--mode", "drill"]);
+    let started = stack.drsctl(&["start", "--plan", "billing", "--mode", "drill"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let chosen = started.stdout.lines().next().unwrap().to_owned();
     assert!(chosen.starts_with("exec-drsctl-"), "{}", started.stdout);
@@ -399,6 +523,7 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
     // starter treats it as a redelivery).
     let retry = [
         "start",
+        "--plan",
         "billing",
         "--mode",
         "drill",
@@ -442,6 +567,7 @@ fn start_sends_its_own_execution_id_so_that_a_retry_never_starts_a_second_execut
 
     let bad = stack.drsctl(&[
         "start",
+        "--plan",
         "billing",
         "--mode",
         "drill",
@@ -780,7 +906,11 @@ fn api_mode_signs_every_request_and_shares_the_router() {
     let plans: Value = serde_json::from_str(&list.stdout).unwrap();
     assert_eq!(plans["plans"][0]["name"], "billing");
 
-    let started = via_api(&server, &["start", "billing", "--mode", "drill"], SECRET);
+    let started = via_api(
+        &server,
+        &["start", "--plan", "billing", "--mode", "drill"],
+        SECRET,
+    );
     assert_eq!(started.code, 0, "{}", started.stderr);
     let execution_id = started.stdout.lines().next().unwrap();
     let sent = stack.drain(QueueName::Start);
@@ -790,7 +920,11 @@ fn api_mode_signs_every_request_and_shares_the_router() {
     );
 
     let stored = stack.store_execution(TWO_WAVES);
-    let status = via_api(&server, &["status", &stored, "--output", "json"], SECRET);
+    let status = via_api(
+        &server,
+        &["status", &stored, "--plan", "billing", "--output", "json"],
+        SECRET,
+    );
     assert_eq!(status.code, 0, "{}", status.stderr);
     let detail: Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(detail["execution_id"], stored.as_str());
@@ -843,6 +977,37 @@ fn api_mode_signs_every_request_and_shares_the_router() {
     let still = via_api(&server, &["plan", "get", "billing"], SECRET);
     assert_eq!(still.code, 0, "{}", still.stderr);
 
+    // The caller API Gateway authenticated is the requester: their own approval is refused.
+    let caller = format!("arn:aws:iam::123456789012:user/{ACCESS_KEY}");
+    let own = stack.store_execution_by(
+        &format!("exec-own-{}", unique()),
+        &TWO_WAVES.replace(
+            "{ name: database, groups: [db] }",
+            "{ name: database, groups: [db], pause_before: true }",
+        ),
+        &caller,
+    );
+    let refused = via_api(
+        &server,
+        &["approve", &own, "--plan", "billing", "--wave", "0"],
+        SECRET,
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("(forbidden, HTTP 403)"),
+        "{}",
+        refused.stderr
+    );
+    let last = server.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str()),
+        (
+            "POST",
+            format!("/plans/billing/executions/{own}/waves/0/approve").as_str()
+        )
+    );
+    assert!(stack.drain(QueueName::Advance).is_empty());
+
     let deleted = via_api(&server, &["plan", "delete", "billing"], SECRET);
     assert_eq!(deleted.code, 0, "{}", deleted.stderr);
 }
@@ -872,6 +1037,7 @@ fn an_unreachable_api_is_named() {
     let start = drsctl_with(
         &[
             "start",
+            "--plan",
             "billing",
             "--mode",
             "drill",
@@ -888,7 +1054,7 @@ fn an_unreachable_api_is_named() {
     assert!(
         start
             .stderr
-            .contains("cannot reach POST http://127.0.0.1:9/executions"),
+            .contains("cannot reach POST http://127.0.0.1:9/plans/billing/drills"),
         "{}",
         start.stderr
     );

@@ -1,79 +1,75 @@
 //! Approvals of paused waves (`pause_before`) in this deployment: an approval request
-//! published to the notification topic, saying exactly how to approve.
+//! published to the notification topic, saying exactly how to approve or reject.
 //!
 //! The engine also notifies `approval_required`; this request is the actionable part: the
-//! advance queue's URL and the `approve` message to send there (e.g. with
-//! `aws sqs send-message`). An approval UI or chat bot subscribed to the topic can filter on
-//! the `notification` message attribute `approval_request`.
+//! HTTP API route to call (relative to the stack's `ApiUrl` output) and the `drsctl` command
+//! that calls it. Whoever approves does so with their own IAM identity, which is what the
+//! advancer records; nothing in the request lets anyone declare who they are, and the
+//! execution's requester cannot approve it unless the plan allows. An approval UI or chat bot
+//! subscribed to the topic can filter on the `notification` message attribute
+//! `approval_request`.
 
 use async_trait::async_trait;
 use aws_adapters::sns::{EXECUTION_ATTRIBUTE, KIND_ATTRIBUTE, MODE_ATTRIBUTE, PLAN_ATTRIBUTE};
 use aws_sdk_sns::types::MessageAttributeValue;
 use engine::{Execution, WaveIndex};
-use pipeline::message::{Message, encode};
 use pipeline::ports::{Approvals, PortError, PortResult};
 use serde_json::json;
 
 /// The `notification` message attribute of approval requests.
 pub const APPROVAL_REQUEST_KIND: &str = "approval_request";
-/// The placeholder for the approver's name in the message to send.
-pub const APPROVER_PLACEHOLDER: &str = "YOUR-NAME";
 
 /// [`Approvals`] publishing approval requests to an SNS topic.
 #[derive(Debug, Clone)]
 pub struct TopicApprovals {
     client: aws_sdk_sns::Client,
     topic_arn: String,
-    advance_queue_url: String,
 }
 
 impl TopicApprovals {
-    /// Requests go to `topic_arn`; approvals are to be sent to `advance_queue_url`.
-    pub fn new(
-        client: aws_sdk_sns::Client,
-        topic_arn: impl Into<String>,
-        advance_queue_url: impl Into<String>,
-    ) -> Self {
+    /// Requests go to `topic_arn`.
+    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
         Self {
             client,
             topic_arn: topic_arn.into(),
-            advance_queue_url: advance_queue_url.into(),
         }
     }
 }
 
-/// The request's body: who waits, and the message that approves.
-pub fn request_body(
-    execution: &Execution,
-    wave: WaveIndex,
-    advance_queue_url: &str,
-) -> serde_json::Value {
-    let approve = encode(&Message::Approve {
-        execution_id: execution.id.clone(),
-        wave,
-        by: APPROVER_PLACEHOLDER.to_owned(),
-    });
+/// The request's body: who waits, and the route and command that approve or reject it.
+pub fn request_body(execution: &Execution, wave: WaveIndex) -> serde_json::Value {
+    let (id, plan) = (execution.id.as_str(), execution.plan.name.as_str());
     let wave_name = execution
         .plan
         .waves
         .get(wave)
         .map(|w| w.name.clone())
         .unwrap_or_default();
+    // Plan names and execution IDs are made of characters a path and a shell take as they are.
+    let path = format!("/plans/{plan}/executions/{id}/waves/{wave}");
     json!({
         "v": 1,
         "notification": APPROVAL_REQUEST_KIND,
-        "execution_id": execution.id,
-        "plan": execution.plan.name,
+        "execution_id": id,
+        "plan": plan,
         "mode": execution.mode,
         "wave": wave,
         "wave_name": wave_name,
+        "requested_by": execution.requested_by,
         "approve": {
-            "queue_url": advance_queue_url,
-            "message_body": approve,
-            "command": format!(
-                "aws sqs send-message --queue-url {advance_queue_url} --message-body '{approve}'"
-            ),
+            "method": "POST",
+            "path": format!("{path}/approve"),
+            "command": format!("drsctl approve {id} --plan {plan} --wave {wave}"),
         },
+        "reject": {
+            "method": "POST",
+            "path": format!("{path}/reject"),
+            "command": format!("drsctl reject {id} --plan {plan} --wave {wave} --reason \"...\""),
+        },
+        "how": "Call the route on the stack's HTTP API (its ApiUrl output; IAM authorization, \
+                execute-api:Invoke on the route) or run the command: you are recorded as the \
+                approver with your IAM identity. The requester of the execution cannot approve \
+                it unless the plan sets allow_self_approval.",
     })
 }
 
@@ -88,7 +84,7 @@ fn attribute(value: &str) -> PortResult<MessageAttributeValue> {
 #[async_trait]
 impl Approvals for TopicApprovals {
     async fn request(&self, execution: &Execution, wave: WaveIndex) -> PortResult<()> {
-        let body = request_body(execution, wave, &self.advance_queue_url);
+        let body = request_body(execution, wave);
         // SNS subjects: ASCII without control characters, at most 100 characters.
         let subject: String = format!(
             "drs-orchestrator: {} wave {} awaits approval",

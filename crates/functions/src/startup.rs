@@ -50,12 +50,7 @@ impl From<WiringError> for StartupError {
 pub async fn build(wiring: &Wiring) -> Result<Deps, StartupError> {
     let config = AwsSettings::default().load().await?;
     let adapters = wiring.connect(&config).await?;
-    let advance_queue_url = wiring
-        .queues
-        .get(&QueueName::Advance)
-        .map(|q| q.url.clone())
-        .unwrap_or_default();
-    let approvals = TopicApprovals::new(config.sns(), &wiring.topic_arn, advance_queue_url);
+    let approvals = TopicApprovals::new(config.sns(), &wiring.topic_arn);
     Ok(adapters.deps(HostPorts {
         actions: Arc::new(UnsupportedActions),
         approvals: Arc::new(approvals),

@@ -1,4 +1,5 @@
-//! Approval requests reach the notification topic (moto) with the message that approves.
+//! Approval requests reach the notification topic (moto) with the API route and the drsctl
+//! command that approve or reject, and nothing that lets an approver declare who they are.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,14 +9,14 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use engine::{ExecutionRequest, Limits, Mode};
-use lambda_functions::approvals::{APPROVAL_REQUEST_KIND, APPROVER_PLACEHOLDER, TopicApprovals};
-use pipeline::message::{self, Message, QueueName};
+use lambda_functions::approvals::{APPROVAL_REQUEST_KIND, TopicApprovals};
+use pipeline::api::routes::{self, RouteId};
 use pipeline::ports::Approvals;
 
 use support::{Stack, repo};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_approval_request_says_where_to_send_which_message() {
+async fn an_approval_request_names_the_route_and_the_command_that_approve() {
     let stack = Stack::start().await;
     let sqs = stack.config.sqs();
     let sns = stack.config.sns();
@@ -61,8 +62,7 @@ async fn an_approval_request_says_where_to_send_which_message() {
     let execution = engine::start(request, jiff::Timestamp::now())
         .unwrap()
         .state;
-    let advance_url = stack.created.queues[&QueueName::Advance].url.clone();
-    let approvals = TopicApprovals::new(sns, &stack.created.topic_arn, &advance_url);
+    let approvals = TopicApprovals::new(sns, &stack.created.topic_arn);
     approvals.request(&execution, 1).await.unwrap();
 
     let mut received = Vec::new();
@@ -87,19 +87,37 @@ async fn an_approval_request_says_where_to_send_which_message() {
     assert_eq!(body["execution_id"], "exec-approval-test");
     assert_eq!(body["wave"], 1);
     assert_eq!(body["wave_name"], "application");
-    assert_eq!(body["approve"]["queue_url"], advance_url.as_str());
-    let approve = message::decode(body["approve"]["message_body"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        approve,
-        Message::Approve {
-            execution_id: "exec-approval-test".into(),
-            wave: 1,
-            by: APPROVER_PLACEHOLDER.to_owned(),
-        }
-    );
-    let command = body["approve"]["command"].as_str().unwrap();
-    assert!(
-        command.starts_with(&format!("aws sqs send-message --queue-url {advance_url}")),
-        "{command}"
-    );
+    assert_eq!(body["requested_by"], "tests");
+    for (action, route) in [
+        ("approve", RouteId::ApproveWave),
+        ("reject", RouteId::RejectWave),
+    ] {
+        let path = body[action]["path"].as_str().unwrap();
+        assert_eq!(
+            path,
+            format!("/plans/billing/executions/exec-approval-test/waves/1/{action}")
+        );
+        assert_eq!(body[action]["method"], "POST");
+        let (found, params) = routes::resolve("POST", path).unwrap();
+        assert_eq!(found, route);
+        assert_eq!(params.get("name").unwrap(), "billing");
+        let command = body[action]["command"].as_str().unwrap();
+        assert!(
+            command.starts_with(&format!(
+                "drsctl {action} exec-approval-test --plan billing --wave 1"
+            )),
+            "{command}"
+        );
+    }
+    // No queue to write to, no approver to fill in.
+    let text = body.to_string();
+    for gone in [
+        "sqs",
+        "send-message",
+        "queue_url",
+        "YOUR-NAME",
+        "message_body",
+    ] {
+        assert!(!text.contains(gone), "{gone} in {text}");
+    }
 }

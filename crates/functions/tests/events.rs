@@ -51,7 +51,7 @@ const SAMPLES: &[(&str, Option<&str>, QueueName)] = &[
 /// The HTTP API samples (API Gateway HTTP API, payload 2.0) and the route each calls.
 const API_SAMPLES: &[(&str, RouteId)] = &[
     ("api-put-plan.json", RouteId::PutPlan),
-    ("api-start-execution.json", RouteId::StartExecution),
+    ("api-start-drill.json", RouteId::StartDrill),
     ("api-get-execution.json", RouteId::GetExecution),
 ];
 
@@ -205,7 +205,7 @@ async fn the_api_samples_run_through_the_handler() {
 
     // Not stored until the starter takes the request.
     assert_eq!(serve("api-get-execution.json").await.status, 404);
-    let start = serve("api-start-execution.json").await;
+    let start = serve("api-start-drill.json").await;
     assert_eq!(start.status, 202, "{:?}", start.body);
     let sent = queues.sent();
     assert_eq!(sent.len(), 1);
@@ -213,12 +213,18 @@ async fn the_api_samples_run_through_the_handler() {
     let Message::StartExecution {
         execution_id: Some(id),
         mode,
+        requested_by,
         ..
     } = &sent[0].message
     else {
         panic!("{:?}", sent[0].message);
     };
     assert_eq!((id.as_str(), *mode), (API_EXECUTION, engine::Mode::Drill));
+    // The requester is the IAM caller API Gateway authenticated, not anything in the body.
+    assert_eq!(
+        requested_by,
+        "arn:aws:sts::111122223333:assumed-role/DrEngineer/alice"
+    );
 
     // What the starter stores, the get sample shows.
     let request = engine::ExecutionRequest {
@@ -248,7 +254,10 @@ fn the_sns_trigger_sample_is_the_trigger_of_the_stored_plan() {
     // SNS's notification: its MessageId names the execution (every delivery of one publish
     // is the same execution), its topic is who asked.
     assert_eq!(
-        trigger.execution_id.as_ref().map(engine::ExecutionId::as_str),
+        trigger
+            .execution_id
+            .as_ref()
+            .map(engine::ExecutionId::as_str),
         Some("exec-sns-2c5e8a1f-6b3d-4f90-8e27-1d4c9b7a3e65")
     );
     assert_eq!(

@@ -1,6 +1,8 @@
 //! Direct mode: the API's router ([`pipeline::api::handle`]) run in this process on the
 //! stack's tables and queues, with the caller's AWS credentials. The same code the `api`
-//! Lambda runs, so a command behaves the same either way.
+//! Lambda runs, so a command behaves the same either way. The caller is who those credentials
+//! are (STS `GetCallerIdentity`), as in API mode it is the ARN API Gateway authenticated:
+//! never a name the user types or the environment holds.
 
 use std::collections::BTreeMap;
 
@@ -133,6 +135,7 @@ impl DirectTransport {
         .await?;
         let queues = SqsQueues::new(config.sqs(), endpoints(&start, &advance, &settings.prefix))
             .map_err(|e| TransportError::Config(e.to_string()))?;
+        let caller = caller(&config).await?;
         let description = format!(
             "tables {} and {}, queues {start} and {advance} in {}{}",
             settings.plans_table.value,
@@ -150,7 +153,7 @@ impl DirectTransport {
                 ExecutionTable::new(config.dynamodb(), &settings.executions_table.value),
                 queues,
             ),
-            caller: caller(),
+            caller,
             description,
         })
     }
@@ -179,13 +182,25 @@ impl DirectTransport {
     }
 }
 
-/// Who calls, as recorded in `updated_by`, `requested_by`: `drsctl:<login>`.
-fn caller() -> String {
-    let user = ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned());
-    format!("drsctl:{user}")
+/// Who calls, as recorded in `updated_by`, `requested_by`, the approver, the canceller: the
+/// ARN of the AWS credentials in use (STS `GetCallerIdentity`, which needs no permission).
+async fn caller(config: &AwsConfig) -> Result<String, TransportError> {
+    let identity = config
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            TransportError::Config(format!(
+                "direct mode records who you are from your AWS credentials, and STS \
+                 GetCallerIdentity in {} failed: {}",
+                config.region(),
+                DisplayErrorContext(&e)
+            ))
+        })?;
+    identity.arn.filter(|arn| !arn.is_empty()).ok_or_else(|| {
+        TransportError::Connection("STS GetCallerIdentity answered without an ARN".to_owned())
+    })
 }
 
 /// The queue's URL: given, or looked up by name.

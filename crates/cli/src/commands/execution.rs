@@ -1,11 +1,13 @@
-//! `drsctl start|status|executions|cancel|approve`: executions of stored plans, through the
-//! orchestrator's API (deployed, or run in-process on the tables: see [`crate::api`]).
+//! `drsctl start|status|executions|cancel|approve|reject`: executions of stored plans, through
+//! the orchestrator's API (deployed, or run in-process on the tables: see [`crate::api`]).
 //!
 //! These commands only ask: `start` sends a start request that the starter Lambda carries
-//! out, `cancel` and `approve` send messages to the advancer. `status` shows where an
-//! execution stands.
+//! out, `cancel`, `approve` and `reject` send messages to the advancer. `status` shows where an
+//! execution stands. Every execution is reached under its plan's path
+//! (`/plans/PLAN/executions/ID`, what IAM policies scope), so each command takes `--plan`.
 
 use clap::Args;
+use engine::Mode;
 use serde_json::{Value, json};
 
 use super::remote::{
@@ -21,6 +23,7 @@ use crate::outcome::Outcome;
 #[derive(Debug, Args)]
 pub struct StartArgs {
     /// The stored plan to run (`drsctl plan list`).
+    #[arg(long, value_name = "PLAN")]
     pub plan: String,
     /// drill: DRS drill instances, production untouched; recovery: a real failover (needs
     /// --confirm RECOVERY).
@@ -43,9 +46,10 @@ pub struct StartArgs {
     pub api: ApiOptions,
 }
 
-/// `drsctl start PLAN --mode drill|recovery`: asks for an execution; prints its ID.
+/// `drsctl start --plan PLAN --mode drill|recovery`: asks for an execution
+/// (`POST /plans/PLAN/drills` or `…/recoveries`); prints its ID.
 pub fn start(args: &StartArgs) -> Outcome {
-    let mode = engine::Mode::from(args.mode);
+    let mode = Mode::from(args.mode);
     if let Err(missing) = mode.confirmed(args.confirm.as_deref()) {
         let given = match missing.given {
             Some(value) => format!(" (--confirm `{value}` is not it)"),
@@ -55,7 +59,7 @@ pub fn start(args: &StartArgs) -> Outcome {
             "drsctl start: refused: --mode {mode} fails over to the recovery site for real; \
              to go ahead, add --confirm {}{given}. For a test, use --mode {}.",
             engine::RECOVERY_CONFIRMATION,
-            engine::Mode::Drill,
+            Mode::Drill,
         );
         return Outcome::Invalid;
     }
@@ -66,14 +70,19 @@ pub fn start(args: &StartArgs) -> Outcome {
         .execution_id
         .clone()
         .unwrap_or_else(|| format!("exec-drsctl-{}", uuid::Uuid::new_v4()));
-    let mut body =
-        json!({ "plan": args.plan, "mode": mode.as_str(), "execution_id": execution_id });
-    if let Some(confirm) = &args.confirm {
-        body["confirm"] = json!(confirm);
-    }
-    let request = Request::new("POST", "/executions".to_owned()).json(&body);
+    let mut body = json!({ "execution_id": execution_id });
+    let route = match mode {
+        Mode::Drill => "drills",
+        Mode::Recovery => {
+            body["confirm"] = json!(args.confirm);
+            "recoveries"
+        }
+    };
+    let path = format!("/plans/{}/{route}", segment(&args.plan));
+    let request = Request::new("POST", path).json(&body);
     let output = args.output;
-    let retry = retry_hint(&execution_id);
+    let plan = args.plan.clone();
+    let retry = retry_hint(&plan, &execution_id);
     eprintln!("drsctl start: execution ID {execution_id}");
     remote::run("start", &args.api, |transport| async move {
         let response = match transport.send(&request).await {
@@ -98,9 +107,9 @@ pub fn start(args: &StartArgs) -> Outcome {
             TableOrJson::Table => {
                 let id = cell(&answer["execution_id"]);
                 print_text(&format!(
-                    "{id}\n{} of plan {} requested ({}); follow it with: drsctl status {id}\n",
+                    "{id}\n{} of plan {plan} requested ({}); follow it with: drsctl status \
+                     {id} --plan {plan}\n",
                     cell(&answer["mode"]),
-                    cell(&answer["plan"]),
                     cell(&answer["status"]),
                 ))
             }
@@ -109,17 +118,46 @@ pub fn start(args: &StartArgs) -> Outcome {
 }
 
 /// The hint after a start whose outcome is unknown: the same command, with the same ID.
-fn retry_hint(execution_id: &str) -> String {
+fn retry_hint(plan: &str, execution_id: &str) -> String {
     format!(
         "hint: execution {execution_id} may have been requested all the same (see: drsctl \
-         status {execution_id}); to retry, run the same command with --execution-id \
-         {execution_id}: one ID never starts two executions"
+         status {execution_id} --plan {plan}); to retry, run the same command with \
+         --execution-id {execution_id}: one ID never starts two executions"
     )
 }
 
-/// `drsctl status EXECUTION_ID`: the execution, its waves and their servers.
-pub fn status(execution_id: &str, output: TableOrJson, options: &ApiOptions) -> Outcome {
-    let request = Request::new("GET", format!("/executions/{}", segment(execution_id)));
+/// The plan `--plan` names, or why the command cannot run without it (exit 2, nothing sent).
+pub fn required_plan(command: &str, plan: Option<&str>) -> Result<String, Outcome> {
+    match plan.filter(|p| !p.is_empty()) {
+        Some(plan) => Ok(plan.to_owned()),
+        None => {
+            eprintln!(
+                "drsctl {command}: --plan PLAN is required: an execution is reached under its \
+                 plan (/plans/PLAN/executions/ID, the path IAM policies allow per plan), and its \
+                 ID alone does not say which; `drsctl executions PLAN` lists a plan's executions"
+            );
+            Err(Outcome::Invalid)
+        }
+    }
+}
+
+/// `/plans/PLAN/executions/ID`, each part encoded.
+fn execution_path(plan: &str, execution_id: &str) -> String {
+    format!(
+        "/plans/{}/executions/{}",
+        segment(plan),
+        segment(execution_id)
+    )
+}
+
+/// `drsctl status EXECUTION_ID --plan PLAN`: the execution, its waves and their servers.
+pub fn status(
+    plan: &str,
+    execution_id: &str,
+    output: TableOrJson,
+    options: &ApiOptions,
+) -> Outcome {
+    let request = Request::new("GET", execution_path(plan, execution_id));
     simple("status", options, request, move |detail| match output {
         TableOrJson::Json => print_json(detail),
         TableOrJson::Table => print_text(&status_text(detail)),
@@ -265,9 +303,10 @@ pub fn status_text(detail: &Value) -> String {
         .map(|w| cell(&w["index"]))
         .collect();
     if let Some(index) = awaiting.first() {
+        let (id, plan) = (cell(&detail["execution_id"]), cell(&detail["plan"]));
         out.push_str(&format!(
-            "\nwave {index} awaits approval: drsctl approve {} --wave {index}\n",
-            cell(&detail["execution_id"])
+            "\nwave {index} awaits approval: drsctl approve {id} --plan {plan} --wave {index} \
+             (or reject it: drsctl reject {id} --plan {plan} --wave {index})\n"
         ));
     }
     out
@@ -314,17 +353,15 @@ pub fn list(plan: &str, limit: Option<u32>, output: TableOrJson, options: &ApiOp
     })
 }
 
-/// `drsctl cancel EXECUTION_ID`: asks the advancer to cancel it.
-pub fn cancel(execution_id: &str, reason: Option<&str>, options: &ApiOptions) -> Outcome {
-    let body = match reason {
-        Some(reason) => json!({ "reason": reason }),
-        None => json!({}),
-    };
-    let request = Request::new(
-        "POST",
-        format!("/executions/{}/cancel", segment(execution_id)),
-    )
-    .json(&body);
+/// `drsctl cancel EXECUTION_ID --plan PLAN`: asks the advancer to cancel it.
+pub fn cancel(
+    plan: &str,
+    execution_id: &str,
+    reason: Option<&str>,
+    options: &ApiOptions,
+) -> Outcome {
+    let path = format!("{}/cancel", execution_path(plan, execution_id));
+    let request = Request::new("POST", path).json(&reason_body(reason));
     let id = execution_id.to_owned();
     simple("cancel", options, request, move |answer| {
         print_text(&format!(
@@ -334,16 +371,44 @@ pub fn cancel(execution_id: &str, reason: Option<&str>, options: &ApiOptions) ->
     })
 }
 
-/// `drsctl approve EXECUTION_ID --wave N`: approves a wave that awaits approval.
-pub fn approve(execution_id: &str, wave: u32, options: &ApiOptions) -> Outcome {
-    let request = Request::new(
-        "POST",
-        format!("/executions/{}/waves/{wave}/approve", segment(execution_id)),
+/// `drsctl approve EXECUTION_ID --plan PLAN --wave N`: approves a wave that awaits approval.
+pub fn approve(plan: &str, execution_id: &str, wave: u32, options: &ApiOptions) -> Outcome {
+    let path = format!(
+        "{}/waves/{wave}/approve",
+        execution_path(plan, execution_id)
     );
+    let request = Request::new("POST", path);
     let id = execution_id.to_owned();
     simple("approve", options, request, move |answer| {
         print_text(&format!("{id}: wave {wave} {}\n", cell(&answer["status"])))
     })
+}
+
+/// `drsctl reject EXECUTION_ID --plan PLAN --wave N`: refuses a wave's approval, which
+/// cancels the execution (recorded as that rejection, by you).
+pub fn reject(
+    plan: &str,
+    execution_id: &str,
+    wave: u32,
+    reason: Option<&str>,
+    options: &ApiOptions,
+) -> Outcome {
+    let path = format!("{}/waves/{wave}/reject", execution_path(plan, execution_id));
+    let request = Request::new("POST", path).json(&reason_body(reason));
+    let id = execution_id.to_owned();
+    simple("reject", options, request, move |answer| {
+        print_text(&format!(
+            "{id}: wave {wave} rejected, {} (the advancer stops the execution)\n",
+            cell(&answer["status"])
+        ))
+    })
+}
+
+fn reason_body(reason: Option<&str>) -> Value {
+    match reason {
+        Some(reason) => json!({ "reason": reason }),
+        None => json!({}),
+    }
 }
 
 #[cfg(test)]
@@ -386,8 +451,29 @@ mod tests {
         );
         assert!(text.contains("server s-2 (wave 0): no subnet\n"), "{text}");
         assert!(
-            text.ends_with("wave 1 awaits approval: drsctl approve exec-1 --wave 1\n"),
+            text.ends_with(
+                "wave 1 awaits approval: drsctl approve exec-1 --plan billing --wave 1 (or \
+                 reject it: drsctl reject exec-1 --plan billing --wave 1)\n"
+            ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_execution_is_reached_under_its_plan() {
+        assert_eq!(
+            execution_path("billing", "exec-1"),
+            "/plans/billing/executions/exec-1"
+        );
+        assert_eq!(
+            execution_path("a/b", "e 1"),
+            "/plans/a%2Fb/executions/e%201"
+        );
+        assert_eq!(
+            required_plan("status", Some("billing")),
+            Ok("billing".to_owned())
+        );
+        assert_eq!(required_plan("status", None), Err(Outcome::Invalid));
+        assert_eq!(required_plan("status", Some("")), Err(Outcome::Invalid));
     }
 }

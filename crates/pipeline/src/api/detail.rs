@@ -1,4 +1,4 @@
-//! The execution detail of `GET /executions/{id}`: the engine's report
+//! The execution detail of `GET /plans/{name}/executions/{id}`: the engine's report
 //! ([`engine::ExecutionReport`]), under the API's names.
 //!
 //! Built from the report rather than the raw state, so the API shows what `drsctl report`
@@ -44,7 +44,7 @@ pub struct ExecutionDetail {
 /// One wave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaveDetail {
-    /// Its position in the plan (what `…/waves/{index}/approve` takes).
+    /// Its position in the plan (what `…/waves/{index}/approve` and `…/reject` take).
     pub index: usize,
     /// Its name.
     pub name: String,

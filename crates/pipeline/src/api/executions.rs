@@ -1,9 +1,14 @@
-//! `/executions`: start, get, list by plan, cancel, approve.
+//! Executions under their plan's path: start (drills apart from recoveries), get, list,
+//! cancel, approve, reject.
 //!
 //! The API never changes an execution itself: it checks the request against the stored state
 //! (so the caller hears at once of an unknown execution or a finished one) and sends the
 //! pipeline's message; the starter or the advancer acts on it, and the engine decides again
-//! with the state it then finds.
+//! with the state it then finds. Who asks is always the request's IAM caller.
+//!
+//! Every route names the plan, and an execution of another plan is "not found" under it: a
+//! policy granting `execute-api:Invoke` on `/plans/billing/*` reaches billing's executions
+//! only.
 
 use engine::{ApprovalRefused, Execution, ExecutionId, Mode, PlanSource, RECOVERY_CONFIRMATION};
 use serde::Deserialize;
@@ -23,52 +28,92 @@ pub const MAX_LIST_LIMIT: usize = 100;
 /// The reason recorded for a cancel whose body gives none.
 pub const DEFAULT_CANCEL_REASON: &str = "cancelled through the HTTP API";
 
-/// The body of `POST /executions`.
+/// The body of `POST /plans/{name}/drills` (optional).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartBody {
-    plan: Option<String>,
-    mode: Option<Mode>,
+struct DrillBody {
+    execution_id: Option<String>,
+}
+
+/// The body of `POST /plans/{name}/recoveries`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoveryBody {
     confirm: Option<String>,
     execution_id: Option<String>,
 }
 
-/// `POST /executions`: sends `start_execution` to the start queue.
-pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    if body::text(request).is_none() {
-        return Err(ApiError::invalid_request(
-            "the body is empty: send {\"plan\": \"<stored plan>\", \"mode\": \"drill\"|\"recovery\"}",
-        ));
-    }
-    let start: StartBody = body::json(request)?;
-    let plan_name = start
-        .plan
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApiError::invalid_request("`plan` is missing: name a stored plan"))?;
-    let mode = start
-        .mode
-        .ok_or_else(|| ApiError::invalid_request("`mode` is missing: \"drill\" or \"recovery\""))?;
-    if let Err(missing) = mode.confirmed(start.confirm.as_deref()) {
+/// `POST /plans/{name}/drills`: sends `start_execution` (drill) to the start queue.
+pub async fn start_drill(
+    deps: &ApiDeps<'_>,
+    plan_name: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let drill: DrillBody = body::json(request)?;
+    start(
+        deps,
+        plan_name,
+        Mode::Drill,
+        None,
+        drill.execution_id,
+        request,
+    )
+    .await
+}
+
+/// `POST /plans/{name}/recoveries`: sends `start_execution` (recovery) to the start queue,
+/// once the body confirms it (`"confirm": "RECOVERY"`).
+pub async fn start_recovery(
+    deps: &ApiDeps<'_>,
+    plan_name: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let recovery: RecoveryBody = body::json(request)?;
+    start(
+        deps,
+        plan_name,
+        Mode::Recovery,
+        recovery.confirm,
+        recovery.execution_id,
+        request,
+    )
+    .await
+}
+
+async fn start(
+    deps: &ApiDeps<'_>,
+    plan_name: &str,
+    mode: Mode,
+    confirm: Option<String>,
+    execution_id: Option<String>,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    if let Err(missing) = mode.confirmed(confirm.as_deref()) {
         return Err(ApiError::confirmation_required(format!(
-            "{missing}: repeat the request with \"confirm\": \"{RECOVERY_CONFIRMATION}\""
+            "{missing}: repeat the request with the body {{\"confirm\": \"{RECOVERY_CONFIRMATION}\"}}"
         )));
     }
-    let execution_id = match start.execution_id {
+    let execution_id = match execution_id {
         Some(id) => checked_execution_id(&id)?,
         None => execution_id_for_request(&request.request_id)?,
+    };
+    let source = PlanSource::Stored {
+        plan_name: plan_name.to_owned(),
     };
     // A caller-chosen ID makes retries idempotent; the same ID for another request is not.
     // Checked before the plan: a retry of a request already taken answers as the first did,
     // even if the plan was deleted since (the execution holds its own copy).
     if let Some(existing) = load(deps, &execution_id).await? {
-        let source = PlanSource::Stored {
-            plan_name: plan_name.clone(),
-        };
         if !existing.is_same_request(mode, &source) {
+            // Another plan's execution is not named: the caller may not be allowed to see it.
+            let taken_by = if existing.plan.name == plan_name {
+                format!("a {} of this plan", existing.mode)
+            } else {
+                "another plan".to_owned()
+            };
             return Err(ApiError::conflict(format!(
-                "execution `{execution_id}` exists already, for plan `{}` ({}): choose \
-                 another execution_id",
-                existing.plan.name, existing.mode
+                "execution ID `{execution_id}` is taken already, by {taken_by}: choose another \
+                 execution_id"
             )));
         }
         // A retry of a request the starter has taken: nothing more to send.
@@ -84,15 +129,15 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
     }
     let plan = deps
         .plans
-        .get(&plan_name)
+        .get(plan_name)
         .await
         .map_err(|e| ApiError::from_port(&format!("reading plan `{plan_name}`"), e))?
-        .ok_or_else(|| not_stored(&plan_name))?;
+        .ok_or_else(|| not_stored(plan_name))?;
     // The starter refuses it too (atomically, with the creation); answering here tells the
     // caller at once.
     if engine::runs_one_at_a_time(&plan) {
         let holder =
-            deps.executions.plan_holder(&plan_name).await.map_err(|e| {
+            deps.executions.plan_holder(plan_name).await.map_err(|e| {
                 ApiError::from_port(&format!("reading plan `{plan_name}`'s hold"), e)
             })?;
         if let Some(holder) = holder {
@@ -101,18 +146,16 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
                 .filter(Execution::blocks_its_plan)
             {
                 return Err(ApiError::conflict(crate::starter::live_execution_refusal(
-                    &plan_name, &live,
+                    plan_name, &live,
                 )));
             }
         }
     }
     let message = Message::StartExecution {
         execution_id: Some(execution_id.clone()),
-        plan: PlanSource::Stored {
-            plan_name: plan_name.clone(),
-        },
+        plan: source,
         mode,
-        confirm: start.confirm,
+        confirm,
         requested_by: request.caller.clone(),
     };
     send(deps, QueueName::Start, &message, "requesting the execution").await?;
@@ -127,9 +170,9 @@ pub async fn start(deps: &ApiDeps<'_>, request: &ApiRequest) -> Result<ApiRespon
     ))
 }
 
-/// `GET /executions/{id}`: the execution, per wave and per server.
-pub async fn get(deps: &ApiDeps<'_>, id: &str) -> Result<ApiResponse, ApiError> {
-    let execution = found(deps, id).await?;
+/// `GET /plans/{name}/executions/{id}`: the execution, per wave and per server.
+pub async fn get(deps: &ApiDeps<'_>, plan_name: &str, id: &str) -> Result<ApiResponse, ApiError> {
+    let execution = found(deps, plan_name, id).await?;
     let detail = serde_json::to_value(detail::ExecutionDetail::of(&execution)).map_err(|e| {
         ApiError::internal(format!(
             "execution `{id}`: the detail does not serialise: {e}"
@@ -195,21 +238,34 @@ pub async fn list_by_plan(
     ))
 }
 
-/// The body of `POST /executions/{id}/cancel`.
+/// The body of `POST …/cancel` and `POST …/reject` (optional).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CancelBody {
+struct ReasonBody {
     reason: Option<String>,
 }
 
-/// `POST /executions/{id}/cancel`: sends `cancel` to the advance queue; 409 once finished.
+/// The body of `POST …/approve`: nothing (`{}` at most). Who approves is the caller.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoBody {}
+
+impl ReasonBody {
+    fn given(self) -> Option<String> {
+        self.reason.filter(|r| !r.trim().is_empty())
+    }
+}
+
+/// `POST /plans/{name}/executions/{id}/cancel`: sends `cancel` to the advance queue; 409 once
+/// finished.
 pub async fn cancel(
     deps: &ApiDeps<'_>,
+    plan_name: &str,
     id: &str,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let cancel: CancelBody = body::json(request)?;
-    let execution = found(deps, id).await?;
+    let reason = body::json::<ReasonBody>(request)?.given();
+    let execution = found(deps, plan_name, id).await?;
     if execution.status.is_terminal() {
         return Err(ApiError::conflict(format!(
             "execution `{id}` is {} already: there is nothing to cancel",
@@ -219,10 +275,7 @@ pub async fn cancel(
     let message = Message::Cancel {
         execution_id: execution.id.clone(),
         by: request.caller.clone(),
-        reason: cancel
-            .reason
-            .filter(|r| !r.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_CANCEL_REASON.to_owned()),
+        reason: reason.unwrap_or_else(|| DEFAULT_CANCEL_REASON.to_owned()),
     };
     send(deps, QueueName::Advance, &message, "requesting the cancel").await?;
     Ok(ApiResponse::json(
@@ -231,40 +284,22 @@ pub async fn cancel(
     ))
 }
 
-/// `POST /executions/{id}/waves/{index}/approve`: sends `approve` to the advance queue; 409
-/// unless that wave is awaiting approval.
+/// `POST /plans/{name}/executions/{id}/waves/{index}/approve`: sends `approve` to the advance
+/// queue; 409 unless that wave is awaiting approval, 403 for the execution's own requester
+/// (unless the plan sets `allow_self_approval`).
 pub async fn approve(
     deps: &ApiDeps<'_>,
+    plan_name: &str,
     id: &str,
     index: &str,
     request: &ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    // Digits only: `usize::from_str` would also take `+1`.
-    let parsed = index
-        .bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| index.parse::<usize>().ok())
-        .flatten();
-    let Some(wave) = parsed else {
-        return Err(ApiError::invalid_request(format!(
-            "wave index `{index}` is not a whole number (waves count from 0)"
-        )));
-    };
-    let execution = found(deps, id).await?;
-    match execution.check_approval(wave, &request.caller) {
-        Ok(()) => {}
-        Err(refused @ ApprovalRefused::SelfApproval { .. }) => {
-            return Err(ApiError::forbidden(refused.to_string()));
-        }
-        Err(refused @ ApprovalRefused::NoSuchWave { .. }) => {
-            return Err(ApiError::not_found(refused.to_string()));
-        }
-        Err(refused @ ApprovalRefused::NotAwaiting { .. }) => {
-            let status = detail::wave_status(&execution, wave)
-                .map_or_else(|| "unknown".to_owned(), |s| s.to_owned());
-            return Err(ApiError::conflict(format!("{refused}: it is {status}")));
-        }
-    }
+    let NoBody {} = body::json(request)?;
+    let wave = wave_index(index)?;
+    let execution = found(deps, plan_name, id).await?;
+    execution
+        .check_approval(wave, &request.caller)
+        .map_err(|refused| approval_refusal(&execution, wave, &refused))?;
     let message = Message::Approve {
         execution_id: execution.id.clone(),
         wave,
@@ -277,6 +312,77 @@ pub async fn approve(
     ))
 }
 
+/// `POST /plans/{name}/executions/{id}/waves/{index}/reject`: the approval refused, which
+/// cancels the execution: sends `cancel` to the advance queue, by the caller, with a reason
+/// naming the rejected wave. 409 unless that wave is awaiting approval. The requester may
+/// reject their own execution's approval (they may cancel it anyway).
+pub async fn reject(
+    deps: &ApiDeps<'_>,
+    plan_name: &str,
+    id: &str,
+    index: &str,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let reason = body::json::<ReasonBody>(request)?.given();
+    let wave = wave_index(index)?;
+    let execution = found(deps, plan_name, id).await?;
+    match execution.check_approval(wave, &request.caller) {
+        // The engine refuses self-approval only of a wave that awaits approval.
+        Ok(()) | Err(ApprovalRefused::SelfApproval { .. }) => {}
+        Err(refused) => return Err(approval_refusal(&execution, wave, &refused)),
+    }
+    let message = Message::Cancel {
+        execution_id: execution.id.clone(),
+        by: request.caller.clone(),
+        reason: rejection_reason(&execution, wave, reason.as_deref()),
+    };
+    send(deps, QueueName::Advance, &message, "sending the rejection").await?;
+    Ok(ApiResponse::json(
+        202,
+        json!({ "execution_id": execution.id, "wave": wave, "status": "CANCEL_REQUESTED" }),
+    ))
+}
+
+/// The cancel reason of a rejected approval: `approval of wave 1 (`app`) rejected[: why]`.
+pub fn rejection_reason(execution: &Execution, wave: usize, why: Option<&str>) -> String {
+    let name = execution
+        .plan
+        .waves
+        .get(wave)
+        .map_or("", |w| w.name.as_str());
+    match why {
+        Some(why) => format!("approval of wave {wave} (`{name}`) rejected: {why}"),
+        None => format!("approval of wave {wave} (`{name}`) rejected"),
+    }
+}
+
+/// A wave index of the path: digits only (`usize::from_str` would also take `+1`).
+fn wave_index(index: &str) -> Result<usize, ApiError> {
+    index
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| index.parse::<usize>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::invalid_request(format!(
+                "wave index `{index}` is not a whole number (waves count from 0)"
+            ))
+        })
+}
+
+/// The answer to an approval the engine refuses: 404 no such wave, 409 not awaiting
+/// approval, 403 the requester's own approval.
+fn approval_refusal(execution: &Execution, wave: usize, refused: &ApprovalRefused) -> ApiError {
+    match refused {
+        ApprovalRefused::NoSuchWave { .. } => ApiError::not_found(refused.to_string()),
+        ApprovalRefused::NotAwaiting { .. } => {
+            let status = detail::wave_status(execution, wave).unwrap_or("unknown");
+            ApiError::conflict(format!("{refused}: it is {status}"))
+        }
+        ApprovalRefused::SelfApproval { .. } => ApiError::forbidden(refused.to_string()),
+    }
+}
+
 async fn load(deps: &ApiDeps<'_>, id: &ExecutionId) -> Result<Option<Execution>, ApiError> {
     deps.executions
         .load(id)
@@ -285,13 +391,19 @@ async fn load(deps: &ApiDeps<'_>, id: &ExecutionId) -> Result<Option<Execution>,
         .map_err(|e| ApiError::from_port(&format!("reading execution `{id}`"), e))
 }
 
-async fn found(deps: &ApiDeps<'_>, id: &str) -> Result<Execution, ApiError> {
-    load(deps, &ExecutionId::new(id)).await?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no execution `{id}` (a start request is stored once the starter takes it, \
-             usually within seconds)"
-        ))
-    })
+/// Execution `id` of plan `plan_name`. One of another plan is not found either, with the
+/// same answer, so that the plan in the path (what IAM authorised) is the plan acted on.
+async fn found(deps: &ApiDeps<'_>, plan_name: &str, id: &str) -> Result<Execution, ApiError> {
+    load(deps, &ExecutionId::new(id))
+        .await?
+        .filter(|execution| execution.plan.name == plan_name)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "plan `{plan_name}` has no execution `{id}` (a start request is stored once \
+                 the starter takes it, usually within seconds; GET /plans/{plan_name}/executions \
+                 lists them)"
+            ))
+        })
 }
 
 async fn send(
@@ -314,7 +426,7 @@ fn id_char(c: char) -> bool {
 
 /// A caller's execution ID, checked. It must start with a letter or digit: an ID of dots
 /// (`.`, `..`) would be a path segment that URL normalisation (in clients, SigV4 and API
-/// Gateway) removes, so `/executions/{id}` could never reach it.
+/// Gateway) removes, so `/plans/{name}/executions/{id}` could never reach it.
 fn checked_execution_id(id: &str) -> Result<ExecutionId, ApiError> {
     let length = id.chars().count();
     if length == 0

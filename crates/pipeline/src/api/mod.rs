@@ -7,14 +7,19 @@
 //! advancer do the rest.
 //!
 //! - [`routes`]: the route table ([`ROUTES`]), matched against method and path.
-//! - `plans`: list, create or replace (validated with the plan crate), get, delete.
-//! - `executions`: start, get (per wave and server), list by plan, cancel, approve.
+//! - `plans`: list, create or replace (validated with the plan crate), get (targets'
+//!   external IDs redacted), delete.
+//! - `executions`, all under `/plans/{name}/`: start a drill or a recovery (separate routes),
+//!   get (per wave and server), list, cancel, approve, reject. The plan in the path is the
+//!   plan acted on, so IAM policies on route ARNs scope who may do what to which plan (the
+//!   README's "Security model" has examples, `infra/iam-examples/`).
 //! - [`detail`]: the execution detail, derived from the engine's report.
 //! - [`errors`]: every non-2xx answer is `{"error": code, "message": text}` (and `errors`,
 //!   the plan's diagnostics, for an invalid plan).
 //!
 //! The router is deterministic: the time is an argument, and a new execution's ID comes from
-//! the request ([`ApiRequest::request_id`], or the body's `execution_id`).
+//! the request ([`ApiRequest::request_id`], or the body's `execution_id`). Who asks is only ever
+//! [`ApiRequest::caller`].
 
 mod body;
 pub mod detail;
@@ -31,8 +36,10 @@ use tracing::{info, warn};
 use crate::ports::{ExecutionStore, PlanStore, Queues};
 
 pub use errors::{ApiError, ErrorCode, PlanProblem};
-pub use executions::{DEFAULT_LIST_LIMIT, MAX_EXECUTION_ID_CHARS, MAX_LIST_LIMIT};
-pub use plans::MAX_STORED_PLAN_BYTES;
+pub use executions::{
+    DEFAULT_CANCEL_REASON, DEFAULT_LIST_LIMIT, MAX_EXECUTION_ID_CHARS, MAX_LIST_LIMIT,
+};
+pub use plans::{MAX_STORED_PLAN_BYTES, REDACTED_EXTERNAL_ID};
 pub use routes::{ROUTES, Route, RouteId};
 
 /// An HTTP request as the API sees it (API Gateway HTTP API payload v2 maps onto it).
@@ -48,8 +55,9 @@ pub struct ApiRequest {
     pub content_type: Option<String>,
     /// The body, already base64-decoded.
     pub body: Option<String>,
-    /// Who calls: the IAM principal ARN (`requestContext.authorizer.iam.userArn`) or
-    /// `drsctl:<user>`. Recorded as `updated_by`, `requested_by`, the canceller, the approver.
+    /// Who calls: the IAM principal ARN (`requestContext.authorizer.iam.userArn`; drsctl's
+    /// direct mode: STS `GetCallerIdentity`'s). Recorded as `updated_by`, `requested_by`, the
+    /// canceller, the approver; never taken from a body.
     pub caller: String,
     /// Unique per request (API Gateway's `requestContext.requestId`, a UUID from drsctl): a new
     /// execution's ID is derived from it when the body names none.
@@ -157,14 +165,26 @@ async fn dispatch(
         RouteId::PutPlan => plans::put(deps, params.get("name")?, request, now).await,
         RouteId::GetPlan => plans::get(deps, params.get("name")?).await,
         RouteId::DeletePlan => plans::delete(deps, params.get("name")?).await,
-        RouteId::StartExecution => executions::start(deps, request).await,
-        RouteId::GetExecution => executions::get(deps, params.get("id")?).await,
+        RouteId::StartDrill => executions::start_drill(deps, params.get("name")?, request).await,
+        RouteId::StartRecovery => {
+            executions::start_recovery(deps, params.get("name")?, request).await
+        }
         RouteId::ListPlanExecutions => {
             executions::list_by_plan(deps, params.get("name")?, request).await
         }
-        RouteId::CancelExecution => executions::cancel(deps, params.get("id")?, request).await,
+        RouteId::GetExecution => {
+            executions::get(deps, params.get("name")?, params.get("id")?).await
+        }
+        RouteId::CancelExecution => {
+            executions::cancel(deps, params.get("name")?, params.get("id")?, request).await
+        }
         RouteId::ApproveWave => {
-            executions::approve(deps, params.get("id")?, params.get("index")?, request).await
+            let (name, id, index) = (params.get("name")?, params.get("id")?, params.get("index")?);
+            executions::approve(deps, name, id, index, request).await
+        }
+        RouteId::RejectWave => {
+            let (name, id, index) = (params.get("name")?, params.get("id")?, params.get("index")?);
+            executions::reject(deps, name, id, index, request).await
         }
     }
 }

@@ -1,4 +1,10 @@
 //! `/plans`: list, create or replace, get, delete.
+//!
+//! A target's `external_id` (the `sts:ExternalId` its role's trust policy asks for) is never
+//! answered: `GET /plans/{name}` shows [`REDACTED_EXTERNAL_ID`] in its place, and a `PUT` that
+//! carries that placeholder back is refused, saying so, rather than storing it or quietly
+//! keeping the stored value (which would then be presented to whatever role the new plan
+//! names).
 
 use jiff::Timestamp;
 use serde_json::json;
@@ -12,6 +18,10 @@ use crate::ports::PutOutcome;
 /// holds it twice): what is left of DynamoDB's 400 KB item once the name, the times and the
 /// caller's ARN are in.
 pub const MAX_STORED_PLAN_BYTES: usize = 380 * 1024;
+
+/// What `GET /plans/{name}` shows instead of a target's `external_id`. Not a valid external
+/// ID (`*` is not allowed in one), so it can never be stored.
+pub const REDACTED_EXTERNAL_ID: &str = "***";
 
 /// `GET /plans`: every stored plan, sorted by name.
 pub async fn list(deps: &ApiDeps<'_>) -> Result<ApiResponse, ApiError> {
@@ -57,7 +67,8 @@ pub async fn put(
              with at least `name`, `protection_groups` and `waves`",
         ));
     }
-    let plan = plan::parse(text).map_err(|d| ApiError::invalid_plan("the body", &d))?;
+    let plan = plan::parse(text)
+        .map_err(|d| ApiError::invalid_plan("the body", &explain_redacted(d, name)))?;
     if plan.name != name {
         return Err(ApiError::invalid_request(format!(
             "the URL names plan `{name}` but the body's `name` is `{}`: they must be the same",
@@ -98,7 +109,7 @@ pub async fn put(
     ))
 }
 
-/// `GET /plans/{name}`: the plan as JSON, with who stored it and when.
+/// `GET /plans/{name}`: the plan as JSON (external IDs redacted), with who stored it and when.
 pub async fn get(deps: &ApiDeps<'_>, name: &str) -> Result<ApiResponse, ApiError> {
     let stored = deps
         .plans
@@ -106,7 +117,7 @@ pub async fn get(deps: &ApiDeps<'_>, name: &str) -> Result<ApiResponse, ApiError
         .await
         .map_err(|e| ApiError::from_port(&format!("reading plan `{name}`"), e))?
         .ok_or_else(|| not_stored(name))?;
-    let plan = serde_json::to_value(&stored.plan)
+    let plan = serde_json::to_value(redacted(stored.plan.clone()))
         .map_err(|e| ApiError::internal(format!("plan `{name}` does not serialise: {e}")))?;
     Ok(ApiResponse::json(
         200,
@@ -117,6 +128,46 @@ pub async fn get(deps: &ApiDeps<'_>, name: &str) -> Result<ApiResponse, ApiError
             "updated_by": stored.updated_by,
         }),
     ))
+}
+
+/// `plan` with every target's external ID replaced by [`REDACTED_EXTERNAL_ID`].
+pub fn redacted(mut plan: plan::Plan) -> plan::Plan {
+    for target in plan.targets.values_mut() {
+        if let Some(external_id) = target.external_id.as_mut() {
+            REDACTED_EXTERNAL_ID.clone_into(external_id);
+        }
+    }
+    plan
+}
+
+/// The plan's diagnostics, where an `external_id` is [`REDACTED_EXTERNAL_ID`] (a plan read
+/// back from `GET`) saying that instead of "`*` is not allowed".
+fn explain_redacted(diagnostics: plan::Diagnostics, name: &str) -> plan::Diagnostics {
+    let placeholder = format!("{REDACTED_EXTERNAL_ID:?} ");
+    let is_placeholder = |d: &plan::Diagnostic| {
+        d.path.starts_with("targets")
+            && d.path.ends_with(".external_id")
+            && d.message.starts_with(&placeholder)
+    };
+    // Rebuilding a capped list would count its "and N more" line as a problem.
+    if diagnostics.omitted() > 0 || !diagnostics.iter().any(is_placeholder) {
+        return diagnostics;
+    }
+    let explained: Vec<plan::Diagnostic> = diagnostics
+        .into_vec()
+        .into_iter()
+        .map(|mut d| {
+            if is_placeholder(&d) {
+                d.message = format!(
+                    "{REDACTED_EXTERNAL_ID:?} stands for the stored external ID, which `GET \
+                     /plans/{name}` (and `drsctl plan get`) never shows: put the real \
+                     external ID here; the stored plan is unchanged"
+                );
+            }
+            d
+        })
+        .collect();
+    plan::Diagnostics::from(explained)
 }
 
 /// `DELETE /plans/{name}`: 204, or 404 when there was none. Executions of the plan are kept

@@ -6,6 +6,10 @@
 use super::errors::ApiError;
 
 /// What a route does.
+///
+/// Every route that starts or controls an execution is under its plan's path, and drills apart
+/// from recoveries, so that IAM (`execute-api:Invoke` on route ARNs) alone can say who may do
+/// what to which plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteId {
     /// `GET /plans`
@@ -16,16 +20,20 @@ pub enum RouteId {
     GetPlan,
     /// `DELETE /plans/{name}`
     DeletePlan,
+    /// `POST /plans/{name}/drills`
+    StartDrill,
+    /// `POST /plans/{name}/recoveries`
+    StartRecovery,
     /// `GET /plans/{name}/executions`
     ListPlanExecutions,
-    /// `POST /executions`
-    StartExecution,
-    /// `GET /executions/{id}`
+    /// `GET /plans/{name}/executions/{id}`
     GetExecution,
-    /// `POST /executions/{id}/cancel`
+    /// `POST /plans/{name}/executions/{id}/cancel`
     CancelExecution,
-    /// `POST /executions/{id}/waves/{index}/approve`
+    /// `POST /plans/{name}/executions/{id}/waves/{index}/approve`
     ApproveWave,
+    /// `POST /plans/{name}/executions/{id}/waves/{index}/reject`
+    RejectWave,
 }
 
 /// One route: a method and a path template (`{name}` matches one path segment).
@@ -49,18 +57,32 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/plans/{name}", RouteId::PutPlan),
     route("GET", "/plans/{name}", RouteId::GetPlan),
     route("DELETE", "/plans/{name}", RouteId::DeletePlan),
+    route("POST", "/plans/{name}/drills", RouteId::StartDrill),
+    route("POST", "/plans/{name}/recoveries", RouteId::StartRecovery),
     route(
         "GET",
         "/plans/{name}/executions",
         RouteId::ListPlanExecutions,
     ),
-    route("POST", "/executions", RouteId::StartExecution),
-    route("GET", "/executions/{id}", RouteId::GetExecution),
-    route("POST", "/executions/{id}/cancel", RouteId::CancelExecution),
+    route(
+        "GET",
+        "/plans/{name}/executions/{id}",
+        RouteId::GetExecution,
+    ),
     route(
         "POST",
-        "/executions/{id}/waves/{index}/approve",
+        "/plans/{name}/executions/{id}/cancel",
+        RouteId::CancelExecution,
+    ),
+    route(
+        "POST",
+        "/plans/{name}/executions/{id}/waves/{index}/approve",
         RouteId::ApproveWave,
+    ),
+    route(
+        "POST",
+        "/plans/{name}/executions/{id}/waves/{index}/reject",
+        RouteId::RejectWave,
     ),
 ];
 
@@ -81,7 +103,7 @@ impl Params {
 }
 
 /// The route `method path` matches, and its parameters; 404 when no route has this path,
-/// 405 when some do but not for this method, 400 when a segment is not valid percent-encoding.
+/// 405 when some do but not for this method, 400 when a parameter is percent-encoded.
 pub fn resolve(method: &str, path: &str) -> Result<(RouteId, Params), ApiError> {
     let method = method.to_ascii_uppercase();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -123,7 +145,7 @@ fn matches(template: &'static str, segments: &[&str]) -> Result<Option<Params>, 
                 if segment.is_empty() {
                     return Ok(None);
                 }
-                params.push((name, percent_decode(segment)?));
+                params.push((name, unescaped(name, segment)?));
             }
             None if part == segment => {}
             None => return Ok(None),
@@ -132,34 +154,19 @@ fn matches(template: &'static str, segments: &[&str]) -> Result<Option<Params>, 
     Ok(Some(Params(params)))
 }
 
-/// Decodes `%XX` escapes of one path segment (API Gateway passes the raw path).
-fn percent_decode(segment: &str) -> Result<String, ApiError> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            let Some(byte) = hex else {
-                return Err(ApiError::invalid_request(format!(
-                    "path segment `{segment}` has a `%` not followed by two hexadecimal digits"
-                )));
-            };
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+/// A parameter as sent, refused when percent-encoded. Plan names, execution IDs and wave
+/// indexes never need an escape, and IAM matches a route ARN against the path as sent: a
+/// parameter the router decoded could name a plan other than the one IAM authorised
+/// (`/plans/bill%69ng/…` is not `/plans/billing/…` to a policy).
+fn unescaped(name: &str, segment: &str) -> Result<String, ApiError> {
+    if segment.contains('%') {
+        return Err(ApiError::invalid_request(format!(
+            "path segment `{segment}` ({name}) is percent-encoded: plan names (a-z, 0-9, -), \
+             execution IDs (A-Z a-z 0-9 - _ .) and wave indexes (0-9) are sent as they are, \
+             so that IAM policies on the path see what the API acts on"
+        )));
     }
-    String::from_utf8(out).map_err(|_| {
-        ApiError::invalid_request(format!(
-            "path segment `{segment}` is not UTF-8 once decoded"
-        ))
-    })
+    Ok(segment.to_owned())
 }
 
 #[cfg(test)]
@@ -172,18 +179,16 @@ mod tests {
         let (id, params) = resolve("put", "/plans/billing").unwrap();
         assert_eq!(id, RouteId::PutPlan);
         assert_eq!(params.get("name").unwrap(), "billing");
-        let (id, params) = resolve("POST", "/executions/exec-1/waves/2/approve").unwrap();
+        let (id, params) =
+            resolve("POST", "/plans/billing/executions/exec-1/waves/2/approve").unwrap();
         assert_eq!(id, RouteId::ApproveWave);
+        assert_eq!(params.get("name").unwrap(), "billing");
         assert_eq!(params.get("id").unwrap(), "exec-1");
         assert_eq!(params.get("index").unwrap(), "2");
         assert_eq!(resolve("GET", "/plans").unwrap().0, RouteId::ListPlans);
         assert_eq!(
-            resolve("GET", "/plans/a%2Db/executions")
-                .unwrap()
-                .1
-                .get("name")
-                .unwrap(),
-            "a-b"
+            resolve("POST", "/plans/billing/recoveries").unwrap().0,
+            RouteId::StartRecovery
         );
         for route in ROUTES {
             let path = route
@@ -192,6 +197,33 @@ mod tests {
                 .replace("{id}", "e")
                 .replace("{index}", "0");
             assert_eq!(resolve(route.method, &path).unwrap().0, route.id, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_execution_route_is_under_its_plans_path() {
+        // What lets IAM scope executions per plan: no route reaches an execution by ID alone.
+        for route in ROUTES {
+            if route.path.contains("{id}") || route.method == "POST" {
+                assert!(
+                    route.path.starts_with("/plans/{name}/"),
+                    "{} {}",
+                    route.method,
+                    route.path
+                );
+            }
+        }
+        for gone in [
+            ("POST", "/executions"),
+            ("GET", "/executions/e"),
+            ("POST", "/executions/e/cancel"),
+            ("POST", "/executions/e/waves/0/approve"),
+        ] {
+            assert_eq!(
+                resolve(gone.0, gone.1).unwrap_err().code,
+                ErrorCode::NotFound,
+                "{gone:?}"
+            );
         }
     }
 
@@ -211,9 +243,31 @@ mod tests {
             "{}",
             error.message
         );
-        assert_eq!(
-            resolve("GET", "/plans/%zz").unwrap_err().code,
-            ErrorCode::InvalidRequest
-        );
+        let error = resolve("GET", "/plans/billing/drills").unwrap_err();
+        assert_eq!(error.code, ErrorCode::MethodNotAllowed);
+    }
+
+    #[test]
+    fn a_percent_encoded_parameter_is_refused_rather_than_decoded() {
+        for path in [
+            "/plans/%zz",
+            "/plans/bill%69ng/drills",
+            "/plans/a%2Db/executions",
+            "/plans/billing/executions/e%2F1",
+            "/plans/billing/executions/e/waves/%2B1/approve",
+        ] {
+            let method = if path.ends_with("drills") || path.ends_with("approve") {
+                "POST"
+            } else {
+                "GET"
+            };
+            let error = resolve(method, path).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidRequest, "{path}");
+            assert!(
+                error.message.contains("percent-encoded"),
+                "{}",
+                error.message
+            );
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Executions: shown, listed, cancelled, approved.
+//! Executions: shown, listed, cancelled, approved, rejected.
 
 use super::*;
 
@@ -6,7 +6,9 @@ use super::*;
 async fn an_execution_is_shown_per_wave_and_per_server() {
     let world = World::new();
     let state = world.execution("exec-1", "2025-09-30T09:00:00Z").await;
-    let response = world.call("GET", "/executions/exec-1", None).await;
+    let response = world
+        .call("GET", "/plans/billing/executions/exec-1", None)
+        .await;
     assert_eq!(response.status, 200, "{:?}", response.body);
     let detail = body(&response);
     assert_eq!(detail["execution_id"], "exec-1");
@@ -22,7 +24,9 @@ async fn an_execution_is_shown_per_wave_and_per_server() {
     assert_eq!(waves[1]["status"], "PENDING");
     assert!(waves[0]["servers"].is_array() && waves[0]["jobs"].is_array());
 
-    let missing = world.call("GET", "/executions/exec-2", None).await;
+    let missing = world
+        .call("GET", "/plans/billing/executions/exec-2", None)
+        .await;
     assert_eq!((missing.status, error_code(&missing)), (404, "not_found"));
 }
 
@@ -78,7 +82,7 @@ async fn cancel_sends_the_cancel_unless_the_execution_is_over() {
     let response = world
         .call(
             "POST",
-            "/executions/exec-1/cancel",
+            "/plans/billing/executions/exec-1/cancel",
             Some(r#"{"reason": "wrong plan"}"#),
         )
         .await;
@@ -99,7 +103,9 @@ async fn cancel_sends_the_cancel_unless_the_execution_is_over() {
         )]
     );
     // No body: a default reason.
-    let bare = world.call("POST", "/executions/exec-1/cancel", None).await;
+    let bare = world
+        .call("POST", "/plans/billing/executions/exec-1/cancel", None)
+        .await;
     assert_eq!(bare.status, 202);
     assert!(
         matches!(&world.sent()[1].1, Message::Cancel { reason, .. } if reason == executions::DEFAULT_CANCEL_REASON)
@@ -109,7 +115,9 @@ async fn cancel_sends_the_cancel_unless_the_execution_is_over() {
     finished.status = ExecutionStatus::Completed;
     world.executions.remove(&"exec-1".into());
     world.executions.create(&finished).await.unwrap();
-    let late = world.call("POST", "/executions/exec-1/cancel", None).await;
+    let late = world
+        .call("POST", "/plans/billing/executions/exec-1/cancel", None)
+        .await;
     assert_eq!((late.status, error_code(&late)), (409, "conflict"));
     assert!(
         body(&late)["message"]
@@ -117,7 +125,9 @@ async fn cancel_sends_the_cancel_unless_the_execution_is_over() {
             .unwrap()
             .contains("COMPLETED")
     );
-    let unknown = world.call("POST", "/executions/exec-9/cancel", None).await;
+    let unknown = world
+        .call("POST", "/plans/billing/executions/exec-9/cancel", None)
+        .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(world.sent().len(), 2);
 }
@@ -127,7 +137,11 @@ async fn approve_is_taken_only_for_a_wave_awaiting_approval() {
     let world = World::new();
     let mut state = world.execution("exec-1", "2025-09-30T09:00:00Z").await;
     let early = world
-        .call("POST", "/executions/exec-1/waves/1/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/approve",
+            None,
+        )
         .await;
     assert_eq!((early.status, error_code(&early)), (409, "conflict"));
     assert!(
@@ -137,7 +151,11 @@ async fn approve_is_taken_only_for_a_wave_awaiting_approval() {
             .contains("PENDING")
     );
     let running = world
-        .call("POST", "/executions/exec-1/waves/0/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/0/approve",
+            None,
+        )
         .await;
     assert!(
         body(&running)["message"]
@@ -147,16 +165,13 @@ async fn approve_is_taken_only_for_a_wave_awaiting_approval() {
     );
 
     // Wave 1 reached and paused.
-    state.waves[0].phase = engine::WavePhase::Ended {
-        outcome: engine::WaveOutcome::Succeeded,
-    };
-    state.current_wave = 1;
-    state.waves[1].phase = engine::WavePhase::AwaitingApproval;
-    state.status = ExecutionStatus::AwaitingApproval;
-    world.executions.remove(&"exec-1".into());
-    world.executions.create(&state).await.unwrap();
+    world.paused(&mut state).await;
     let approved = world
-        .call("POST", "/executions/exec-1/waves/1/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/approve",
+            None,
+        )
         .await;
     assert_eq!(approved.status, 202, "{:?}", approved.body);
     assert_eq!(body(&approved)["wave"], 1);
@@ -172,11 +187,92 @@ async fn approve_is_taken_only_for_a_wave_awaiting_approval() {
         )]
     );
     let beyond = world
-        .call("POST", "/executions/exec-1/waves/2/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/2/approve",
+            None,
+        )
         .await;
     assert_eq!((beyond.status, error_code(&beyond)), (404, "not_found"));
     let bad = world
-        .call("POST", "/executions/exec-1/waves/one/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/one/approve",
+            None,
+        )
         .await;
     assert_eq!((bad.status, error_code(&bad)), (400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn reject_cancels_the_execution_as_the_rejection_of_that_waves_approval() {
+    let world = World::new();
+    let mut state = world.execution("exec-1", "2025-09-30T09:00:00Z").await;
+    let early = world
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/reject",
+            None,
+        )
+        .await;
+    assert_eq!((early.status, error_code(&early)), (409, "conflict"));
+    world.paused(&mut state).await;
+    let rejected = world
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/reject",
+            Some(r#"{"reason": "the database looks wrong"}"#),
+        )
+        .await;
+    assert_eq!(rejected.status, 202, "{:?}", rejected.body);
+    assert_eq!(
+        body(&rejected),
+        &json!({"execution_id": "exec-1", "wave": 1, "status": "CANCEL_REQUESTED"})
+    );
+    let bare = world
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/reject",
+            None,
+        )
+        .await;
+    assert_eq!(bare.status, 202);
+    assert_eq!(
+        world.sent(),
+        [
+            (
+                QueueName::Advance,
+                Message::Cancel {
+                    execution_id: "exec-1".into(),
+                    by: CALLER.into(),
+                    reason: "approval of wave 1 (`app`) rejected: the database looks wrong".into()
+                }
+            ),
+            (
+                QueueName::Advance,
+                Message::Cancel {
+                    execution_id: "exec-1".into(),
+                    by: CALLER.into(),
+                    reason: "approval of wave 1 (`app`) rejected".into()
+                }
+            )
+        ]
+    );
+    let beyond = world
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/7/reject",
+            None,
+        )
+        .await;
+    assert_eq!((beyond.status, error_code(&beyond)), (404, "not_found"));
+    let unknown_field = world
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/reject",
+            Some(r#"{"by": "someone else"}"#),
+        )
+        .await;
+    assert_eq!(error_code(&unknown_field), "invalid_request");
+    assert_eq!(world.sent().len(), 2);
 }

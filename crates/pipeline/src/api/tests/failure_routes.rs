@@ -23,13 +23,7 @@ async fn a_failing_store_or_queue_is_a_500_that_says_what_failed() {
         .queues
         .faults
         .fail_next(PortError::Permanent("AccessDenied".into()));
-    let start = world
-        .call(
-            "POST",
-            "/executions",
-            Some(r#"{"plan":"billing","mode":"drill"}"#),
-        )
-        .await;
+    let start = world.call("POST", "/plans/billing/drills", None).await;
     assert_eq!(start.status, 500);
     assert!(
         body(&start)["message"]
@@ -57,8 +51,10 @@ async fn ids_a_url_cannot_reach_and_signed_wave_indexes_are_refused() {
     let world = World::new();
     world.plans.put(plan::parse(BILLING).unwrap());
     for id in [".", "..", "-x", "_x"] {
-        let text = format!(r#"{{"plan": "billing", "mode": "drill", "execution_id": "{id}"}}"#);
-        let response = world.call("POST", "/executions", Some(&text)).await;
+        let text = format!(r#"{{"execution_id": "{id}"}}"#);
+        let response = world
+            .call("POST", "/plans/billing/drills", Some(&text))
+            .await;
         assert_eq!(
             (response.status, error_code(&response)),
             (400, "invalid_request"),
@@ -75,16 +71,9 @@ async fn ids_a_url_cannot_reach_and_signed_wave_indexes_are_refused() {
     }
     assert!(world.sent().is_empty());
     let mut state = world.execution("exec-1", "2025-09-30T09:00:00Z").await;
-    state.waves[0].phase = engine::WavePhase::Ended {
-        outcome: engine::WaveOutcome::Succeeded,
-    };
-    state.current_wave = 1;
-    state.waves[1].phase = engine::WavePhase::AwaitingApproval;
-    state.status = ExecutionStatus::AwaitingApproval;
-    world.executions.remove(&"exec-1".into());
-    world.executions.create(&state).await.unwrap();
+    world.paused(&mut state).await;
     for index in ["+1", "%2B1", " 1"] {
-        let path = format!("/executions/exec-1/waves/{index}/approve");
+        let path = format!("/plans/billing/executions/exec-1/waves/{index}/approve");
         let response = world.call("POST", &path, None).await;
         assert_eq!(
             (response.status, error_code(&response)),
@@ -94,7 +83,11 @@ async fn ids_a_url_cannot_reach_and_signed_wave_indexes_are_refused() {
     }
     assert!(world.sent().is_empty());
     let approved = world
-        .call("POST", "/executions/exec-1/waves/1/approve", None)
+        .call(
+            "POST",
+            "/plans/billing/executions/exec-1/waves/1/approve",
+            None,
+        )
         .await;
     assert_eq!(approved.status, 202, "{:?}", approved.body);
 }

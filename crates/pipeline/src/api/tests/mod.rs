@@ -11,12 +11,15 @@ use crate::message::{Message, PlanSource, QueueName};
 use crate::ports::{PortError, StoredPlan};
 use crate::testing::{FakeClock, FakeExecutionStore, FakePlanStore, FakeQueues, started_as_listed};
 
+mod authorization_routes;
 mod execution_routes;
 mod failure_routes;
 mod plan_routes;
 mod start_routes;
 
 const CALLER: &str = "arn:aws:iam::111122223333:user/alice";
+/// Who requested the executions of [`World::execution`]: not [`CALLER`].
+const REQUESTER: &str = "arn:aws:sts::111122223333:assumed-role/DrOperator/bob";
 
 const BILLING: &str = "\
 name: billing
@@ -60,9 +63,14 @@ impl World {
     }
 
     /// An execution of the stored plan `billing`, started by the engine: its servers
-    /// resolved, its first wave launching.
+    /// resolved, its first wave launching; requested by [`REQUESTER`].
     async fn execution(&self, id: &str, at: &str) -> engine::Execution {
-        let mut plan = plan::parse(BILLING).unwrap();
+        self.execution_of(BILLING, id, at).await
+    }
+
+    /// [`Self::execution`] of the plan `plan_text`.
+    async fn execution_of(&self, plan_text: &str, id: &str, at: &str) -> engine::Execution {
+        let mut plan = plan::parse(plan_text).unwrap();
         // The fixtures keep several live executions of `billing` side by side.
         plan.allow_concurrent_executions = true;
         let request = ExecutionRequest {
@@ -70,7 +78,7 @@ impl World {
             plan,
             mode: Mode::Drill,
             limits: Limits::default(),
-            requested_by: "someone".into(),
+            requested_by: REQUESTER.into(),
         };
         let state = started_as_listed(request, at.parse().unwrap()).unwrap();
         assert_eq!(
@@ -78,6 +86,18 @@ impl World {
             crate::ports::Created::New
         );
         state
+    }
+
+    /// Moves `state` on to its wave 1 awaiting approval (wave 0 succeeded), and stores it.
+    async fn paused(&self, state: &mut engine::Execution) {
+        state.waves[0].phase = engine::WavePhase::Ended {
+            outcome: engine::WaveOutcome::Succeeded,
+        };
+        state.current_wave = 1;
+        state.waves[1].phase = engine::WavePhase::AwaitingApproval;
+        state.status = ExecutionStatus::AwaitingApproval;
+        self.executions.remove(&state.id);
+        self.executions.create(state).await.unwrap();
     }
 
     fn sent(&self) -> Vec<(QueueName, Message)> {

@@ -159,3 +159,90 @@ async fn a_plan_too_big_for_one_item_is_refused_before_it_is_stored() {
     let fits = world.call("PUT", "/plans/huge", Some(&plan(3_000))).await;
     assert_eq!(fits.status, 201, "{:?}", fits.body);
 }
+
+#[tokio::test]
+async fn external_ids_are_never_shown_and_the_placeholder_is_never_stored() {
+    let world = World::new();
+    let text = BILLING.replace(
+        "protection_groups:\n  db: { servers: [s-00000000000000001] }",
+        "targets:\n  dr:\n    account_id: \"111122223333\"\n    region: us-east-1\n    \
+         role_arn: arn:aws:iam::111122223333:role/drs-orchestrator-target\n    \
+         external_id: billing-dr-secret\n  plain: { account_id: \"444455556666\", region: us-east-1 }\n\
+         protection_groups:\n  db: { servers: [s-00000000000000001], target: dr }",
+    );
+    let created = world.call("PUT", "/plans/billing", Some(&text)).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+
+    let got = world.call("GET", "/plans/billing", None).await;
+    assert_eq!(got.status, 200);
+    let shown = &body(&got)["plan"];
+    assert_eq!(shown["targets"]["dr"]["external_id"], REDACTED_EXTERNAL_ID);
+    assert_eq!(
+        shown["targets"]["dr"]["role_arn"],
+        "arn:aws:iam::111122223333:role/drs-orchestrator-target"
+    );
+    assert!(shown["targets"]["plain"].get("external_id").is_none());
+    assert!(
+        !got.body
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("billing-dr-secret"),
+        "{:?}",
+        got.body
+    );
+    let listed = world.call("GET", "/plans", None).await;
+    assert!(
+        !listed
+            .body
+            .unwrap()
+            .to_string()
+            .contains("billing-dr-secret")
+    );
+
+    // Applying what GET answered back is refused, saying why; the stored plan keeps its ID.
+    let round_trip = shown.to_string();
+    for (content_type, text) in [
+        ("application/json", round_trip.clone()),
+        (
+            "application/yaml",
+            text.replace("billing-dr-secret", "\"***\""),
+        ),
+    ] {
+        let mut put = request("PUT", "/plans/billing", Some(&text));
+        put.content_type = Some(content_type.to_owned());
+        let refused = world.call_with(put).await;
+        assert_eq!(
+            (refused.status, error_code(&refused)),
+            (400, "invalid_plan"),
+            "{content_type}: {:?}",
+            refused.body
+        );
+        let errors = body(&refused)["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["path"], "targets.dr.external_id");
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("stands for the stored external ID")
+                && message.contains("put the real external ID"),
+            "{message}"
+        );
+        assert!(
+            body(&refused)["message"]
+                .as_str()
+                .unwrap()
+                .contains("stands for the stored external ID")
+        );
+    }
+    let stored = world.plans.stored("billing").unwrap().plan;
+    assert_eq!(
+        stored.targets["dr"].external_id.as_deref(),
+        Some("billing-dr-secret")
+    );
+
+    // With the real external ID put back, the round trip stores the same plan.
+    let restored = round_trip.replace("\"***\"", "\"billing-dr-secret\"");
+    let replaced = world.call("PUT", "/plans/billing", Some(&restored)).await;
+    assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+    assert_eq!(world.plans.stored("billing").unwrap().plan, stored);
+}
