@@ -661,7 +661,7 @@ async fn the_sns_trigger_and_a_schedule_firing_start_executions_and_a_bad_trigge
         again["Records"][0]["messageId"] = "1b2c3d4e-0000-4000-8000-00000000dup1".into();
         assert_eq!(starter.invoke_batch(&again).await, no_failures(), "{name}");
         let (execution, _) = stack
-            .execution(&id)
+            .execution(id)
             .await
             .unwrap_or_else(|| panic!("{name}: no execution {id}"));
         assert_eq!(execution.plan.name, "billing", "{name}");

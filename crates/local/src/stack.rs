@@ -518,7 +518,7 @@ impl LocalStack {
                 continue;
             };
             if !logs.contains_key(job) {
-                let Ok((target, _scope)) = self.deps.target(&execution, server.target.as_deref())
+                let Ok((target, _scope)) = self.deps.target(execution, server.target.as_deref())
                 else {
                     continue;
                 };

@@ -12,9 +12,7 @@ use engine::{
 use pipeline::message::{self, Message, PlanSource, QueueName};
 use pipeline::ports::{ExecutionStore, PortError};
 use pipeline::testing::FakeCloud;
-use pipeline::{
-    Config, InlinePlans, Record, Role, checker, launch_event, process_batch, starter,
-};
+use pipeline::{Config, InlinePlans, Record, Role, checker, launch_event, process_batch, starter};
 use plan::{Plan, ProtectionGroup, Wave};
 
 const MAX_DELIVERIES: usize = 2_000;
@@ -1143,7 +1141,11 @@ async fn a_deployed_starter_runs_stored_plans_only() {
         .unwrap();
     let dead = cloud.queues.dead_letters();
     assert_eq!(dead.len(), 1);
-    assert!(dead[0].reason.contains("stored plans only"), "{}", dead[0].reason);
+    assert!(
+        dead[0].reason.contains("stored plans only"),
+        "{}",
+        dead[0].reason
+    );
     assert!(cloud.execution("exec-inline").is_none());
     // The same plan, stored and named, runs.
     cloud.send(&start("exec-stored", &plan));

@@ -24,7 +24,8 @@ impl Executor<'_> {
                         attempt: delayed.attempt,
                         token: delayed.token,
                     };
-                    self.send_delayed(QueueName::Check, &message, delayed).await?;
+                    self.send_delayed(QueueName::Check, &message, delayed)
+                        .await?;
                 }
                 BeforeSave::RetryStart(delayed) => {
                     let Delayed {
@@ -40,7 +41,8 @@ impl Executor<'_> {
                         attempt,
                         token,
                     };
-                    self.send_delayed(QueueName::Start, &message, delayed).await?;
+                    self.send_delayed(QueueName::Start, &message, delayed)
+                        .await?;
                 }
                 BeforeSave::ReleaseClaim(release) => self.release(state, release).await?,
             }
@@ -60,7 +62,12 @@ impl Executor<'_> {
             .send(queue, message, delay)
             .await
             .map_err(|e| self.port_error(Some(delayed.wave), "sending a delayed message", e))?;
-        debug!(wave = delayed.wave, queue = queue.as_str(), delay, "delayed message sent");
+        debug!(
+            wave = delayed.wave,
+            queue = queue.as_str(),
+            delay,
+            "delayed message sent"
+        );
         Ok(())
     }
 
