@@ -14,6 +14,7 @@ use crate::testing::{FakeClock, FakeExecutionStore, FakePlanStore, FakeQueues, s
 mod authorization_routes;
 mod execution_routes;
 mod failure_routes;
+mod hostile_plans;
 mod plan_routes;
 mod start_routes;
 
