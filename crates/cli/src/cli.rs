@@ -6,7 +6,7 @@
 //!
 //! Exit status of the commands that talk to the orchestrator (`plan apply|get|list|delete`
 //! and the execution commands): 0 on success; 2 when the request is invalid (an invalid plan,
-//! a recovery without `--confirm RECOVERY`, an HTTP 400); 1 when the orchestrator refused it
+//! a recovery without its `--confirm`, an HTTP 400); 1 when the orchestrator refused it
 //! otherwise (not found, conflict, forbidden, an internal error) or could not be reached.
 
 use std::path::PathBuf;
@@ -54,7 +54,7 @@ enum Command {
     /// it) and prints the new execution's ID.
     ///
     /// Exit status: 0 when the request was accepted; 2 if it is invalid (a recovery without
-    /// --confirm RECOVERY is refused before anything is sent); 1 if the plan is not stored or
+    /// its --confirm is refused before anything is sent); 1 if the plan is not stored or
     /// the orchestrator cannot be reached.
     Start(commands::execution::StartArgs),
     /// Show an execution: its status, each wave (status, times, RTO, DRS jobs) and each

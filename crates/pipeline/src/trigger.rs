@@ -26,7 +26,7 @@ pub struct Trigger {
     pub plan: String,
     /// `drill` or `recovery`.
     pub mode: Mode,
-    /// Must be `RECOVERY` for a recovery.
+    /// Must be [`RECOVERY_CONFIRMATION`] for a recovery.
     #[serde(default)]
     pub confirm: Option<String>,
     /// Optional: makes the trigger idempotent across publishes (same ID, one execution).

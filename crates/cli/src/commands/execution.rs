@@ -26,10 +26,10 @@ pub struct StartArgs {
     #[arg(long, value_name = "PLAN")]
     pub plan: String,
     /// drill: DRS drill instances, production untouched; recovery: a real failover (needs
-    /// --confirm RECOVERY).
+    /// --confirm with the value shown below).
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: ModeArg,
-    /// `RECOVERY`: required with --mode recovery, so that a real failover is never started by
+    /// The recovery confirmation (the value shown): required with --mode recovery, so that a real failover is never started by
     /// a mistyped mode.
     #[arg(long, value_name = engine::RECOVERY_CONFIRMATION)]
     pub confirm: Option<String>,

@@ -73,10 +73,10 @@ pub struct CreateArgs {
     /// IANA time zone of --cron and --at (default UTC), e.g. Europe/Paris.
     #[arg(long, value_name = "TZ")]
     pub timezone: Option<String>,
-    /// Drill (instances beside production) or recovery (needs --confirm RECOVERY).
+    /// Drill (instances beside production) or recovery (needs --confirm).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ModeArg::Drill)]
     pub mode: ModeArg,
-    /// `RECOVERY`, required with --mode recovery.
+    /// The recovery confirmation (the value shown), required with --mode recovery.
     #[arg(long, value_name = engine::RECOVERY_CONFIRMATION)]
     pub confirm: Option<String>,
     /// The schedule's name (default: PLAN-MODE-HASH, derived from the plan, mode, expression

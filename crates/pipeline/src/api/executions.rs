@@ -62,7 +62,7 @@ pub async fn start_drill(
 }
 
 /// `POST /plans/{name}/recoveries`: sends `start_execution` (recovery) to the start queue,
-/// once the body confirms it (`"confirm": "RECOVERY"`).
+/// once the body confirms it (`"confirm"`: [`engine::RECOVERY_CONFIRMATION`]).
 pub async fn start_recovery(
     deps: &ApiDeps<'_>,
     plan_name: &str,
