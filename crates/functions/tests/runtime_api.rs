@@ -216,7 +216,10 @@ async fn stored_plan_events_run_through_the_starter_and_the_advancer() {
     let (cancelled, _) = stack.execution(second).await.unwrap();
     assert_eq!(cancelled.status, ExecutionStatus::Cancelled);
     let cancellation = cancelled.cancellation.expect("cancellation recorded");
-    assert_eq!(cancellation.by, "alice@example.com");
+    assert_eq!(
+        cancellation.by,
+        "arn:aws:sts::111122223333:assumed-role/DrLead/alice"
+    );
     assert_eq!(
         cancellation.reason,
         "drill window closed before the web tier"

@@ -118,7 +118,7 @@ pub struct StoredPlan {
     pub plan: Plan,
     /// When it was last stored.
     pub updated_at: Timestamp,
-    /// Who stored it (an IAM principal ARN, `drsctl:<user>`...); empty when unknown.
+    /// Who stored it (the caller's IAM principal ARN); empty when unknown.
     pub updated_by: String,
 }
 
