@@ -22,6 +22,7 @@
 //! [`ApiRequest::caller`].
 
 mod body;
+mod controls;
 pub mod detail;
 pub mod errors;
 mod executions;
@@ -176,15 +177,15 @@ async fn dispatch(
             executions::get(deps, params.get("name")?, params.get("id")?).await
         }
         RouteId::CancelExecution => {
-            executions::cancel(deps, params.get("name")?, params.get("id")?, request).await
+            controls::cancel(deps, params.get("name")?, params.get("id")?, request).await
         }
         RouteId::ApproveWave => {
             let (name, id, index) = (params.get("name")?, params.get("id")?, params.get("index")?);
-            executions::approve(deps, name, id, index, request).await
+            controls::approve(deps, name, id, index, request).await
         }
         RouteId::RejectWave => {
             let (name, id, index) = (params.get("name")?, params.get("id")?, params.get("index")?);
-            executions::reject(deps, name, id, index, request).await
+            controls::reject(deps, name, id, index, request).await
         }
     }
 }
