@@ -5,12 +5,12 @@
 mod support;
 
 use aws_adapters::scheduler::{
-    MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS, ScheduleError, ScheduleExpression, ScheduleRequest,
-    ScheduleSpec, ScheduleTarget, Schedules,
+    MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS, SCHEDULE_ARN, ScheduleError, ScheduleExpression,
+    ScheduleRequest, ScheduleSpec, ScheduleTarget, Schedules,
 };
 use aws_adapters::{AwsConfig, Resources, create_all};
 use aws_sdk_scheduler::types::FlexibleTimeWindowMode;
-use engine::Mode;
+use engine::{ExecutionId, Mode};
 use pipeline::message::{Message, PlanSource, decode};
 use support::{config, unique};
 
@@ -221,8 +221,9 @@ async fn the_schedule_fires_exactly_retries_and_dead_letters_into_the_start_dlq(
         panic!("not a start request: {message:?}");
     };
     assert_eq!(
-        execution_id, None,
-        "every firing must start its own execution"
+        execution_id.as_ref().map(ExecutionId::as_str),
+        Some("exec-sched-<aws.scheduler.execution-id>"),
+        "every firing names its own execution after Scheduler's firing ID"
     );
     assert_eq!(
         plan,
@@ -232,7 +233,10 @@ async fn the_schedule_fires_exactly_retries_and_dead_letters_into_the_start_dlq(
     );
     assert_eq!(mode, Mode::Recovery);
     assert_eq!(confirm.as_deref(), Some("RECOVERY"));
-    assert_eq!(requested_by, format!("schedule:{}", spec.name));
+    assert_eq!(
+        requested_by, SCHEDULE_ARN,
+        "who asked is the schedule, as Scheduler names it"
+    );
 }
 
 #[tokio::test]

@@ -801,7 +801,7 @@ fn keys_and_types() {
             &[(
                 "2:1",
                 "rto_minute",
-                "unknown key \"rto_minute\"; did you mean `rto_minutes`? allowed keys here: name, description, rto_minutes, defaults, targets, protection_groups, waves",
+                "unknown key \"rto_minute\"; did you mean `rto_minutes`? allowed keys here: name, description, rto_minutes, allow_concurrent_executions, allow_self_approval, defaults, targets, protection_groups, waves",
             )],
         ),
         case(
