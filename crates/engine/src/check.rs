@@ -228,29 +228,8 @@ mod tests {
     /// Wave 0 of two launching one job, its chain at token 3 (1: the resolution's
     /// heartbeat, 2: the wave's deadline check, superseded by 3, its launch check).
     fn launching() -> Execution {
-        let plan: plan::Plan = serde_json::from_str(
-            r#"{
-                "name": "billing",
-                "protection_groups": {
-                    "db": { "servers": ["s-00000000000000001"] },
-                    "app": { "servers": ["s-00000000000000002"] }
-                },
-                "waves": [
-                    { "name": "database", "groups": ["db"] },
-                    { "name": "application", "groups": ["app"] }
-                ]
-            }"#,
-        )
-        .unwrap();
-        let request = crate::ExecutionRequest {
-            execution_id: "exec-1".into(),
-            plan,
-            mode: crate::Mode::Drill,
-            limits: crate::Limits::default(),
-            requested_by: "test".into(),
-        };
         let now = t(0);
-        let state = crate::start(request, now).unwrap().state;
+        let state = crate::fixtures::two_waves(false, now).state;
         let waves = ["s-00000000000000001", "s-00000000000000002"]
             .into_iter()
             .enumerate()

@@ -373,9 +373,8 @@ fn check_attempt(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::execution::{ExecutionStatus, Mode, WaveOutcome, WavePhase};
+    use crate::execution::{ExecutionStatus, WaveOutcome, WavePhase};
     use crate::input::{ResolutionOutcome, ResolvedTarget, WaveResolution};
-    use crate::limits::Limits;
 
     fn now() -> Timestamp {
         "2024-03-01T09:00:00Z".parse().unwrap()
@@ -383,28 +382,7 @@ mod tests {
 
     /// Wave 0 launches one server; wave 1 pauses for an approval first.
     fn started() -> Decision {
-        let plan: plan::Plan = serde_json::from_str(
-            r#"{
-                "name": "billing",
-                "protection_groups": {
-                    "db": { "servers": ["s-00000000000000001"] },
-                    "app": { "servers": ["s-00000000000000002"] }
-                },
-                "waves": [
-                    { "name": "database", "groups": ["db"] },
-                    { "name": "application", "groups": ["app"], "pause_before": true }
-                ]
-            }"#,
-        )
-        .unwrap();
-        let request = ExecutionRequest {
-            execution_id: "exec-1".into(),
-            plan,
-            mode: Mode::Drill,
-            limits: Limits::default(),
-            requested_by: "test".into(),
-        };
-        start(request, now()).unwrap()
+        crate::fixtures::two_waves(true, now())
     }
 
     fn resume(state: &Execution, wave: WaveIndex, attempt: Attempt) -> Vec<Command> {

@@ -142,6 +142,8 @@ pub mod delay;
 pub mod drs;
 pub mod error;
 pub mod execution;
+#[cfg(test)]
+mod fixtures;
 pub mod hint;
 pub mod id;
 pub mod input;

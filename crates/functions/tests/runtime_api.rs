@@ -25,16 +25,21 @@ use support::{Function, Stack, body_of, message_id_of, sample, sqs_event, with_b
 
 const STORED_EXECUTION: &str = "exec-billing-drill-2025-09-30";
 
-/// The reason of the one message the start queue's dead-letter queue holds.
-async fn the_one_start_dead_letter(stack: &Stack) -> String {
-    let dead = stack
+/// The one message the start queue's dead-letter queue holds.
+async fn the_one_start_dead_letter(stack: &Stack) -> aws_adapters::ReceivedMessage {
+    let mut dead = stack
         .drain(
             QueueRef::DeadLetter(QueueName::Start),
             Duration::from_secs(3),
         )
         .await;
     assert_eq!(dead.len(), 1, "{dead:?}");
-    dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE].clone()
+    dead.remove(0)
+}
+
+/// Why that message was dead-lettered.
+fn reason_of(dead: &aws_adapters::ReceivedMessage) -> &str {
+    &dead.attributes[aws_adapters::sqs::REASON_ATTRIBUTE]
 }
 
 fn no_failures() -> Vec<String> {
@@ -259,7 +264,8 @@ async fn a_drill_runs_to_completion_through_the_three_binaries_and_an_inline_pla
     assert_eq!(starter.invoke_batch(&inline).await, no_failures());
     let id = format!("exec-{}", message_id_of(&inline));
     assert!(stack.execution(&id).await.is_none());
-    let reason = the_one_start_dead_letter(&stack).await;
+    let dead = the_one_start_dead_letter(&stack).await;
+    let reason = reason_of(&dead);
     assert!(reason.contains("stored plans only"), "{reason}");
 
     // Stored, the same plan starts by name: servers resolved and started in drs-sim.
@@ -386,19 +392,13 @@ async fn malformed_bodies_are_dead_lettered_and_malformed_events_fail_the_invoca
     let event = sample("malformed-body.json");
     assert_eq!(starter.invoke_batch(&event).await, no_failures());
 
-    let dead = stack
-        .drain(
-            QueueRef::DeadLetter(QueueName::Start),
-            Duration::from_secs(3),
-        )
-        .await;
-    assert_eq!(dead.len(), 1, "{dead:?}");
-    assert_eq!(dead[0].body, body_of(&event));
-    let reason = &dead[0].attributes[aws_adapters::sqs::REASON_ATTRIBUTE];
+    let dead = the_one_start_dead_letter(&stack).await;
+    assert_eq!(dead.body, body_of(&event));
+    let reason = reason_of(&dead);
     assert!(reason.contains("not a pipeline message"), "{reason}");
     assert!(reason.contains("`v`"), "{reason}");
     assert_eq!(
-        dead[0].attributes[aws_adapters::sqs::SOURCE_QUEUE_ATTRIBUTE],
+        dead.attributes[aws_adapters::sqs::SOURCE_QUEUE_ATTRIBUTE],
         "start"
     );
 
@@ -680,7 +680,8 @@ async fn the_sns_trigger_and_a_schedule_firing_start_executions_and_a_bad_trigge
     let refused_id = format!("exec-{}", message_id_of(&refused));
     assert_eq!(starter.invoke_batch(&refused).await, no_failures());
     assert!(stack.execution(&refused_id).await.is_none());
-    let reason = the_one_start_dead_letter(&stack).await;
+    let dead = the_one_start_dead_letter(&stack).await;
+    let reason = reason_of(&dead);
     assert!(reason.contains("RECOVERY"), "{reason}");
     println!("{}", starter.startup_report());
 }
