@@ -19,6 +19,7 @@ pub fn unsupported_message(run: &RunAction) -> String {
     let what = match &run.action {
         Action::SsmAutomation(ssm) => format!("SSM Automation `{}`", ssm.document),
         Action::Lambda(lambda) => format!("Lambda `{}`", lambda.function_arn),
+        Action::Wait(wait) => format!("wait of {} minutes", wait.minutes),
     };
     format!(
         "actions are not supported yet in this deployment: the {what} {}-action #{} of wave {} \
@@ -54,6 +55,7 @@ mod tests {
             action: Action::Lambda(plan::LambdaAction {
                 function_arn: "arn:aws:lambda:us-east-1:111122223333:function:billing-smoke-test"
                     .to_owned(),
+                ..Default::default()
             }),
             run_id: "exec-1/1/1/post/0".to_owned(),
         };

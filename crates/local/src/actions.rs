@@ -1,6 +1,6 @@
 //! Pre- and post-wave actions in a rehearsal: no SSM or Lambda here, so each action takes a
 //! simulated duration and succeeds — or fails, when a rehearsal asks "what if this check
-//! fails?".
+//! fails?". A `wait` takes its own minutes, in simulated time, and always succeeds.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -56,9 +56,10 @@ impl ActionFailure {
 }
 
 /// The names an action answers to: the SSM document, or the Lambda ARN and function name
-/// (with and without its qualifier).
+/// (with and without its qualifier); a wait has none.
 fn names_of(action: &Action) -> Vec<&str> {
     match action {
+        Action::Wait(_) => Vec::new(),
         Action::SsmAutomation(ssm) => vec![ssm.document.as_str()],
         Action::Lambda(lambda) => {
             let arn = lambda.function_arn.as_str();
@@ -120,8 +121,14 @@ impl SimulatedActions {
             .clone()
     }
 
-    fn real_duration(&self) -> Duration {
-        let seconds = self.settings.duration_seconds / self.time_scale;
+    /// How long `action` takes, in real time: a wait its minutes, any other action the
+    /// configured duration, both divided by the time scale.
+    fn real_duration(&self, action: &Action) -> Duration {
+        let simulated = match action {
+            Action::Wait(wait) => f64::from(wait.minutes) * 60.0,
+            _ => self.settings.duration_seconds,
+        };
+        let seconds = simulated / self.time_scale;
         if seconds.is_finite() && seconds > 0.0 {
             Duration::from_secs_f64(seconds.min(3600.0))
         } else {
@@ -151,7 +158,7 @@ impl ActionRunner for SimulatedActions {
         if let Some(result) = known {
             return Ok(result);
         }
-        tokio::time::sleep(self.real_duration()).await;
+        tokio::time::sleep(self.real_duration(&run.action)).await;
         let result = self.result_for(&run.action);
         let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(first) = runs.get(&run.run_id) {
@@ -182,6 +189,7 @@ mod tests {
     fn lambda(arn: &str) -> Action {
         Action::Lambda(plan::LambdaAction {
             function_arn: arn.to_owned(),
+            ..Default::default()
         })
     }
 
@@ -190,6 +198,7 @@ mod tests {
         let ssm = Action::SsmAutomation(plan::SsmAutomation {
             document: "Check-DB".to_owned(),
             parameters: BTreeMap::new(),
+            ..Default::default()
         });
         let smoke =
             lambda("arn:aws:lambda:us-east-1:111122223333:function:billing-smoke-test:live");
@@ -204,6 +213,8 @@ mod tests {
             .matches(&smoke)
         );
         assert!(!ActionFailure::new("Check-DB").matches(&smoke));
+        let wait = Action::Wait(plan::WaitAction { minutes: 5 });
+        assert!(!ActionFailure::new("wait").matches(&wait));
     }
 
     #[test]
@@ -215,7 +226,13 @@ mod tests {
             },
             60.0,
         );
-        assert_eq!(actions.real_duration(), Duration::from_secs(2));
+        let ssm = Action::SsmAutomation(plan::SsmAutomation {
+            document: "Check-DB".to_owned(),
+            ..Default::default()
+        });
+        assert_eq!(actions.real_duration(&ssm), Duration::from_secs(2));
+        let wait = Action::Wait(plan::WaitAction { minutes: 5 });
+        assert_eq!(actions.real_duration(&wait), Duration::from_secs(5));
         let instant = SimulatedActions::new(
             ActionSettings {
                 duration_seconds: 0.0,
@@ -223,6 +240,6 @@ mod tests {
             },
             60.0,
         );
-        assert_eq!(instant.real_duration(), Duration::ZERO);
+        assert_eq!(instant.real_duration(&ssm), Duration::ZERO);
     }
 }

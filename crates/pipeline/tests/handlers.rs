@@ -917,6 +917,7 @@ async fn approvals_and_actions_are_carried_out_by_the_advancer() {
     let lambda = |name: &str| {
         plan::Action::Lambda(plan::LambdaAction {
             function_arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
+            ..Default::default()
         })
     };
     plan.waves[0].pre_actions = vec![lambda("check-db")];

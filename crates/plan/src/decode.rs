@@ -8,9 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Diagnostic, Position};
-use crate::limits::{Bounds, CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, MINUTES};
+use crate::limits::{
+    Bounds, CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, LAMBDA_TIMEOUT_MINUTES, MINUTES,
+    SSM_TIMEOUT_MINUTES, WAIT_MINUTES,
+};
 use crate::model::{
-    Action, Defaults, LambdaAction, Plan, ProtectionGroup, SsmAutomation, Target, Wave,
+    Action, Defaults, LambdaAction, OnFailure, Plan, ProtectionGroup, SsmAutomation, Target,
+    WaitAction, Wave,
 };
 use crate::path::Path;
 use crate::tree::{Entry, Node, Value};
@@ -44,9 +48,17 @@ pub(crate) const WAVE_KEYS: &[&str] = &[
     "pre_actions",
     "post_actions",
 ];
-pub(crate) const ACTION_KINDS: &[&str] = &["ssm_automation", "lambda"];
-pub(crate) const SSM_KEYS: &[&str] = &["document", "parameters"];
-pub(crate) const LAMBDA_KEYS: &[&str] = &["function_arn"];
+pub(crate) const ACTION_KINDS: &[&str] = &["ssm_automation", "lambda", "wait"];
+pub(crate) const SSM_KEYS: &[&str] = &[
+    "document",
+    "document_version",
+    "parameters",
+    "timeout_minutes",
+    "on_failure",
+];
+pub(crate) const LAMBDA_KEYS: &[&str] =
+    &["function_arn", "payload", "timeout_minutes", "on_failure"];
+pub(crate) const WAIT_KEYS: &[&str] = &["minutes"];
 
 /// The plan as far as it could be decoded, and what stood in the way.
 #[derive(Debug)]
@@ -531,10 +543,8 @@ impl Decoder {
     }
 
     fn action(&mut self, node: &Node, path: &Path) -> Action {
-        let placeholder = Action::Lambda(LambdaAction {
-            function_arn: String::new(),
-        });
-        let expected = "an action: a mapping with one key, `ssm_automation` or `lambda`";
+        let placeholder = Action::Lambda(LambdaAction::default());
+        let expected = "an action: a mapping with one key, `ssm_automation`, `lambda` or `wait`";
         let Some(fields) = self.mapping(node, path, expected, ACTION_KINDS) else {
             return placeholder;
         };
@@ -562,10 +572,10 @@ impl Decoder {
                     Some(found) => found,
                     None => return placeholder,
                 };
-                if kind.key == "lambda" {
-                    Action::Lambda(self.lambda(node, &path))
-                } else {
-                    Action::SsmAutomation(self.ssm_automation(node, &path))
+                match kind.key.as_str() {
+                    "lambda" => Action::Lambda(self.lambda(node, &path)),
+                    "wait" => Action::Wait(self.wait(node, &path)),
+                    _ => Action::SsmAutomation(self.ssm_automation(node, &path)),
                 }
             }
             [_, second, ..] => {
@@ -584,20 +594,21 @@ impl Decoder {
     }
 
     fn ssm_automation(&mut self, node: &Node, path: &Path) -> SsmAutomation {
-        let mut ssm = SsmAutomation {
-            document: String::new(),
-            parameters: BTreeMap::new(),
-        };
+        let mut ssm = SsmAutomation::default();
         let Some(fields) = self.mapping(
             node,
             path,
-            "an SSM Automation run: a mapping with `document` and optional `parameters`",
+            "an SSM Automation run: a mapping with `document` and optional `document_version`, \
+             `parameters`, `timeout_minutes` and `on_failure`",
             SSM_KEYS,
         ) else {
             return ssm;
         };
         if let Some((node, path)) = self.required(&fields, "document") {
             ssm.document = self.string(node, &path, "a string").unwrap_or_default();
+        }
+        if let Some((node, path)) = self.optional(&fields, "document_version") {
+            ssm.document_version = self.string(node, &path, "a string");
         }
         if let Some((node, path)) = self.field(&fields, "parameters") {
             ssm.parameters = self.map(
@@ -607,17 +618,22 @@ impl Decoder {
                 |d, n, p| d.strings(n, p, "a list of strings, like [dr]", "a string"),
             );
         }
+        if let Some((node, path)) = self.optional(&fields, "timeout_minutes") {
+            ssm.timeout_minutes = self.number(node, &path, &SSM_TIMEOUT_MINUTES);
+        }
+        if let Some((node, path)) = self.field(&fields, "on_failure") {
+            ssm.on_failure = self.on_failure(node, &path);
+        }
         ssm
     }
 
     fn lambda(&mut self, node: &Node, path: &Path) -> LambdaAction {
-        let mut lambda = LambdaAction {
-            function_arn: String::new(),
-        };
+        let mut lambda = LambdaAction::default();
         let Some(fields) = self.mapping(
             node,
             path,
-            "a Lambda invocation: a mapping with `function_arn`",
+            "a Lambda invocation: a mapping with `function_arn` and optional `payload`, \
+             `timeout_minutes` and `on_failure`",
             LAMBDA_KEYS,
         ) else {
             return lambda;
@@ -625,13 +641,117 @@ impl Decoder {
         if let Some((node, path)) = self.required(&fields, "function_arn") {
             lambda.function_arn = self.string(node, &path, "a string").unwrap_or_default();
         }
+        if let Some((node, path)) = self.field(&fields, "payload") {
+            lambda.payload = self.map(
+                node,
+                &path,
+                "a mapping of field names to values, like { check: full }",
+                |d, n, p| d.json(n, p),
+            );
+        }
+        if let Some((node, path)) = self.optional(&fields, "timeout_minutes") {
+            lambda.timeout_minutes = self.number(node, &path, &LAMBDA_TIMEOUT_MINUTES);
+        }
+        if let Some((node, path)) = self.field(&fields, "on_failure") {
+            lambda.on_failure = self.on_failure(node, &path);
+        }
         lambda
+    }
+
+    fn wait(&mut self, node: &Node, path: &Path) -> WaitAction {
+        let mut wait = WaitAction::default();
+        let Some(fields) = self.mapping(node, path, "a wait: a mapping with `minutes`", WAIT_KEYS)
+        else {
+            return wait;
+        };
+        if let Some((node, path)) = self.required(&fields, "minutes") {
+            if let Some(minutes) = self.number(node, &path, &WAIT_MINUTES) {
+                wait.minutes = minutes;
+            }
+        }
+        wait
+    }
+
+    fn on_failure(&mut self, node: &Node, path: &Path) -> OnFailure {
+        let expected = "`fail` or `continue`";
+        match &node.value {
+            Value::String(s) if s == "fail" => OnFailure::Fail,
+            Value::String(s) if s == "continue" => OnFailure::Continue,
+            Value::String(s) => {
+                let suggestion = closest(s, OnFailure::NAMES)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default();
+                self.fail(
+                    path,
+                    node.position,
+                    format!("expected {expected}, found the string {s:?}{suggestion}"),
+                );
+                OnFailure::default()
+            }
+            _ => {
+                self.wrong_type(node, path, expected);
+                OnFailure::default()
+            }
+        }
+    }
+
+    /// Any value, as JSON (a Lambda payload); where each value was written is recorded, so that
+    /// a finding about a string deep inside points at it.
+    fn json(&mut self, node: &Node, path: &Path) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &node.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Integer { value, .. } => Json::from(*value),
+            Value::Float { text } => {
+                let number = text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64);
+                match number {
+                    Some(number) => Json::Number(number),
+                    None => {
+                        self.fail(
+                            path,
+                            node.position,
+                            format!(
+                                "the number {text} has no JSON form (JSON has no infinity or NaN); \
+                                 quote it: \"{text}\""
+                            ),
+                        );
+                        Json::Null
+                    }
+                }
+            }
+            Value::String(s) => Json::String(s.clone()),
+            Value::Sequence(items) => Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let path = path.index(i);
+                        self.place(&path, item.position);
+                        self.json(item, &path)
+                    })
+                    .collect(),
+            ),
+            Value::Mapping(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|entry| {
+                        let path = path.key(&entry.key);
+                        self.place_entry(&path, entry);
+                        (entry.key.clone(), self.json(&entry.value, &path))
+                    })
+                    .collect(),
+            ),
+        }
     }
 }
 
 /// The allowed key `key` was most likely meant to be: same letters in another case, or at most
 /// two edits away.
-fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let lowered = key.to_lowercase().replace(['-', ' '], "_");
     allowed
         .iter()

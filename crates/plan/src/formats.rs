@@ -24,6 +24,8 @@ pub(crate) const ROLE_ARN_PATTERN: &str =
 pub(crate) const EXTERNAL_ID_PATTERN: &str = "^[A-Za-z0-9_+=,.@:/-]{2,1224}$";
 /// SSM Automation document names or ARNs.
 pub(crate) const SSM_DOCUMENT_PATTERN: &str = "^[A-Za-z0-9_.:/-]{3,128}$";
+/// SSM document versions: `$LATEST`, `$DEFAULT` or a version number.
+pub(crate) const SSM_DOCUMENT_VERSION_PATTERN: &str = "^([$]LATEST|[$]DEFAULT|[1-9][0-9]{0,8})$";
 /// Lambda function ARNs, with an optional version or alias.
 pub(crate) const LAMBDA_ARN_PATTERN: &str = "^arn:aws(-[a-z]+)*:lambda:[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:([$]LATEST|[A-Za-z0-9_-]{1,128}))?$";
 
@@ -267,6 +269,21 @@ pub(crate) fn check_ssm_document(value: &str) -> Result<(), String> {
     Err(invalid(value, "SSM document name", &reason, &rule))
 }
 
+/// An SSM document version: `$LATEST`, `$DEFAULT` or a version number.
+pub(crate) fn check_ssm_document_version(value: &str) -> Result<(), String> {
+    let number = value.len() <= 9
+        && value.starts_with(|c: char| ('1'..='9').contains(&c))
+        && value.chars().all(|c| c.is_ascii_digit());
+    if number || value == "$LATEST" || value == "$DEFAULT" {
+        Ok(())
+    } else {
+        Err(format!(
+            "{value:?} is not a valid SSM document version; expected $LATEST, $DEFAULT or a \
+             version number like \"3\" (quoted)"
+        ))
+    }
+}
+
 /// An SSM Automation parameter name.
 pub(crate) fn check_ssm_parameter_name(name: &str) -> Result<(), String> {
     let n = count(name);
@@ -463,6 +480,12 @@ mod tests {
                     "arn:aws:ssm:us-east-1:111122223333:document/Check-DB",
                 ]),
                 strings(&["ab", "Check DB", "Check*", &"x".repeat(129)]),
+            ),
+            (
+                SSM_DOCUMENT_VERSION_PATTERN,
+                check_ssm_document_version,
+                strings(&["$LATEST", "$DEFAULT", "1", "12", "999999999"]),
+                strings(&["", "0", "01", "latest", "$latest", "1.0", "1234567890"]),
             ),
             (
                 LAMBDA_ARN_PATTERN,

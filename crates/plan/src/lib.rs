@@ -58,9 +58,16 @@
 //! - Unique wave names; at most [`limits::MAX_WAVES`] waves.
 //! - Numbers ([`limits`]): `check_interval_seconds` 1..=900; RTOs and timeouts 1..=10080
 //!   minutes (7 days); `drill_cleanup_after_hours` 0..=720.
-//! - Actions: SSM document names or ARNs of 3 to 128 of `[A-Za-z0-9_.:/-]`, SSM parameters
-//!   (names 1 to 50 characters, at most 50 values of 1 to 512), Lambda function ARNs with an
-//!   optional version or alias.
+//! - Actions: SSM document names or ARNs of 3 to 128 of `[A-Za-z0-9_.:/-]`, document versions
+//!   (`$LATEST`, `$DEFAULT` or a number), SSM parameters (names 1 to 50 characters, at most 50
+//!   values of 1 to 512), Lambda function ARNs with an optional version or alias, a Lambda
+//!   `payload` that is a mapping; `timeout_minutes` 1..=1440 for SSM (default 60), 1..=15 for
+//!   Lambda (default 15, Lambda's maximum); `wait.minutes` 1..=1440; `on_failure` `fail`
+//!   (default) or `continue`.
+//! - Placeholders ([`Placeholder`]) in SSM parameter values and Lambda payload strings:
+//!   `{{execution_id}}`, `{{plan}}`, `{{mode}}`, `{{wave}}`, `{{source_server_ids}}`,
+//!   `{{recovery_instance_ids}}`, `{{ec2_instance_ids}}`. Another name, or a `{{` not closed,
+//!   is an error; the instance IDs are refused in `pre_actions` (nothing is launched yet).
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -70,6 +77,7 @@ mod formats;
 pub mod limits;
 pub mod model;
 mod path;
+pub mod placeholder;
 mod schema;
 mod summary;
 mod syntax;
@@ -79,8 +87,10 @@ mod validation;
 pub use diagnostic::{Diagnostic, Diagnostics, Position};
 pub use formats::check_name;
 pub use model::{
-    Action, Defaults, LambdaAction, Plan, ProtectionGroup, SsmAutomation, Target, Wave,
+    Action, Defaults, LambdaAction, OnFailure, Plan, ProtectionGroup, SsmAutomation, Target,
+    WaitAction, Wave,
 };
+pub use placeholder::Placeholder;
 pub use schema::{SCHEMA_PATH, json_schema};
 pub use summary::Summary;
 

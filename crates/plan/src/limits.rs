@@ -113,6 +113,30 @@ pub const MAX_SSM_PARAMETER_VALUES: usize = 50;
 /// Length of one SSM Automation parameter value.
 pub const SSM_PARAMETER_VALUE_CHARS: (usize, usize) = (1, 512);
 
+/// `ssm_automation.timeout_minutes`: at most a day. An automation that checks or prepares a
+/// recovery takes minutes; one still running after a day is stuck, and is stopped.
+pub const SSM_TIMEOUT_MINUTES: Bounds = Bounds {
+    min: 1,
+    max: 24 * 60,
+    unit: "minutes",
+};
+
+/// `lambda.timeout_minutes`: a Lambda invocation runs for at most 15 minutes, Lambda's own
+/// maximum, so waiting longer would wait for nothing.
+pub const LAMBDA_TIMEOUT_MINUTES: Bounds = Bounds {
+    min: 1,
+    max: 15,
+    unit: "minutes",
+};
+
+/// `wait.minutes`: at most a day. Zero would be no wait; a longer pause between waves is an
+/// approval (`pause_before`), not a timer.
+pub const WAIT_MINUTES: Bounds = Bounds {
+    min: 1,
+    max: 24 * 60,
+    unit: "minutes",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,16 +4,18 @@
 //! (`infra/plan.schema.json` is generated from them). Extend them; don't break them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::formats::{
     ACCOUNT_ID_PATTERN, EXTERNAL_ID_PATTERN, LAMBDA_ARN_PATTERN, NAME_PATTERN, REGION_PATTERN,
-    ROLE_ARN_PATTERN, SERVER_ID_PATTERN, SSM_DOCUMENT_PATTERN,
+    ROLE_ARN_PATTERN, SERVER_ID_PATTERN, SSM_DOCUMENT_PATTERN, SSM_DOCUMENT_VERSION_PATTERN,
 };
 use crate::limits::{
-    CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, MAX_NAME_CHARS, MAX_WAVES, MINUTES,
+    CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, LAMBDA_TIMEOUT_MINUTES, MAX_NAME_CHARS,
+    MAX_WAVES, MINUTES, SSM_TIMEOUT_MINUTES, WAIT_MINUTES,
 };
 use crate::schema;
 
@@ -186,28 +188,159 @@ pub enum Action {
     SsmAutomation(SsmAutomation),
     /// Invoke a Lambda function and wait for it to return without error.
     Lambda(LambdaAction),
+    /// Wait a number of minutes (like a WAIT step of a DRS recovery plan).
+    Wait(WaitAction),
+}
+
+/// What a failed (or timed-out) action does to its wave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    /// The wave fails (the default).
+    #[default]
+    Fail,
+    /// The failure is reported and the wave goes on.
+    Continue,
+}
+
+impl OnFailure {
+    /// Every value, as written in a plan.
+    pub const NAMES: &[&str] = &["fail", "continue"];
+
+    /// Whether this is the default, `fail`.
+    pub fn is_fail(&self) -> bool {
+        *self == Self::Fail
+    }
 }
 
 /// An SSM Automation run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SsmAutomation {
     /// Document name or ARN.
     #[schemars(regex(pattern = SSM_DOCUMENT_PATTERN))]
     pub document: String,
-    /// Document parameters, as SSM takes them (each a list of strings).
+    /// Version of the document to run: `$LATEST`, `$DEFAULT` or a version number (quoted, like
+    /// `"3"`). Omitted: the document's default version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = SSM_DOCUMENT_VERSION_PATTERN))]
+    pub document_version: Option<String>,
+    /// Document parameters, as SSM takes them (each a list of strings). Values may hold
+    /// placeholders, replaced when the action runs: `{{execution_id}}`, `{{plan}}`, `{{mode}}`,
+    /// `{{wave}}`, `{{source_server_ids}}`, and in `post_actions` only
+    /// `{{recovery_instance_ids}}` and `{{ec2_instance_ids}}`. A value that is exactly one ID
+    /// list placeholder gives one value per ID. `{{ssm:…}}` references are passed to SSM as
+    /// written.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(transform = schema::ssm_parameters)]
     pub parameters: BTreeMap<String, Vec<String>>,
+    /// How long the automation may run before it is stopped and counts as failed, in minutes:
+    /// 1 to 1440 (a day). Omitted: 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = SSM_TIMEOUT_MINUTES.min, max = SSM_TIMEOUT_MINUTES.max))]
+    pub timeout_minutes: Option<u32>,
+    /// `fail` (the default): a failure fails the wave; `continue`: it is reported and the wave
+    /// goes on.
+    #[serde(default, skip_serializing_if = "OnFailure::is_fail")]
+    pub on_failure: OnFailure,
+}
+
+impl SsmAutomation {
+    /// Timeout of an automation whose `timeout_minutes` is omitted.
+    pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
+
+    /// `timeout_minutes`, or its default.
+    pub fn effective_timeout_minutes(&self) -> u32 {
+        self.timeout_minutes
+            .unwrap_or(Self::DEFAULT_TIMEOUT_MINUTES)
+    }
 }
 
 /// A Lambda invocation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LambdaAction {
     /// ARN of the function to invoke.
     #[schemars(regex(pattern = LAMBDA_ARN_PATTERN))]
     pub function_arn: String,
+    /// Fields of your own for the function's event, a mapping of any JSON values; the
+    /// execution's context is sent with them. Strings may hold placeholders, replaced when the
+    /// action runs: `{{execution_id}}`, `{{plan}}`, `{{mode}}`, `{{wave}}`,
+    /// `{{source_server_ids}}`, and in `post_actions` only `{{recovery_instance_ids}}` and
+    /// `{{ec2_instance_ids}}`. A string that is exactly one ID list placeholder becomes a
+    /// JSON array.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub payload: BTreeMap<String, serde_json::Value>,
+    /// How long the invocation may take before it counts as failed, in minutes: 1 to 15
+    /// (Lambda's own maximum). Omitted: 15.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = LAMBDA_TIMEOUT_MINUTES.min, max = LAMBDA_TIMEOUT_MINUTES.max))]
+    pub timeout_minutes: Option<u32>,
+    /// `fail` (the default): a failure fails the wave; `continue`: it is reported and the wave
+    /// goes on.
+    #[serde(default, skip_serializing_if = "OnFailure::is_fail")]
+    pub on_failure: OnFailure,
+}
+
+impl LambdaAction {
+    /// Timeout of an invocation whose `timeout_minutes` is omitted: Lambda's maximum.
+    pub const DEFAULT_TIMEOUT_MINUTES: u32 = 15;
+
+    /// `timeout_minutes`, or its default.
+    pub fn effective_timeout_minutes(&self) -> u32 {
+        self.timeout_minutes
+            .unwrap_or(Self::DEFAULT_TIMEOUT_MINUTES)
+    }
+}
+
+/// A pause of a fixed length.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitAction {
+    /// How long to wait, in minutes: 1 to 1440 (a day).
+    #[schemars(range(min = WAIT_MINUTES.min, max = WAIT_MINUTES.max))]
+    pub minutes: u32,
+}
+
+impl Action {
+    /// The action's key in a plan: `ssm_automation`, `lambda` or `wait`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SsmAutomation(_) => "ssm_automation",
+            Self::Lambda(_) => "lambda",
+            Self::Wait(_) => "wait",
+        }
+    }
+
+    /// What a failure does; a wait does not fail.
+    pub fn on_failure(&self) -> OnFailure {
+        match self {
+            Self::SsmAutomation(ssm) => ssm.on_failure,
+            Self::Lambda(lambda) => lambda.on_failure,
+            Self::Wait(_) => OnFailure::Fail,
+        }
+    }
+
+    /// How long the action may take, in minutes (a wait: its length).
+    pub fn timeout_minutes(&self) -> u32 {
+        match self {
+            Self::SsmAutomation(ssm) => ssm.effective_timeout_minutes(),
+            Self::Lambda(lambda) => lambda.effective_timeout_minutes(),
+            Self::Wait(wait) => wait.minutes,
+        }
+    }
+}
+
+/// "SSM Automation `Check-DB`", "Lambda `arn:…`", "wait 5 minutes": the action, for messages.
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SsmAutomation(ssm) => write!(f, "SSM Automation `{}`", ssm.document),
+            Self::Lambda(lambda) => write!(f, "Lambda `{}`", lambda.function_arn),
+            Self::Wait(WaitAction { minutes: 1 }) => f.write_str("wait 1 minute"),
+            Self::Wait(wait) => write!(f, "wait {} minutes", wait.minutes),
+        }
+    }
 }
 
 impl Plan {

@@ -9,15 +9,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::formats::{
     check_account_id, check_external_id, check_lambda_arn, check_name, check_region,
-    check_role_arn, check_server_id, check_ssm_document, check_ssm_parameter_name,
-    check_ssm_parameter_value, check_ssm_parameter_values, check_tag_key, check_tag_value,
-    role_arn_account,
+    check_role_arn, check_server_id, check_ssm_document, check_ssm_document_version,
+    check_ssm_parameter_name, check_ssm_parameter_value, check_ssm_parameter_values, check_tag_key,
+    check_tag_value, role_arn_account,
 };
 use crate::limits::{
-    Bounds, CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, MAX_WAVES, MINUTES,
+    Bounds, CHECK_INTERVAL_SECONDS, DRILL_CLEANUP_AFTER_HOURS, LAMBDA_TIMEOUT_MINUTES, MAX_WAVES,
+    MINUTES, SSM_TIMEOUT_MINUTES, WAIT_MINUTES,
 };
 use crate::model::{Action, Plan, ProtectionGroup};
 use crate::path::Path;
+use crate::placeholder::{Piece, Placeholder, pieces, unclosed_message, unknown_message};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,12 +351,12 @@ impl<'p> Checker<'p> {
             }
             self.wave_groups(i, &path);
             self.optional_servers(i, &path);
-            for (kind, actions) in [
-                ("pre_actions", &wave.pre_actions),
-                ("post_actions", &wave.post_actions),
+            for (kind, actions, pre) in [
+                ("pre_actions", &wave.pre_actions, true),
+                ("post_actions", &wave.post_actions, false),
             ] {
                 for (k, action) in actions.iter().enumerate() {
-                    self.action(action, &path.key(kind).index(k));
+                    self.action(action, &path.key(kind).index(k), pre);
                 }
             }
         }
@@ -498,25 +500,99 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn action(&mut self, action: &Action, path: &Path) {
+    fn action(&mut self, action: &Action, path: &Path, pre: bool) {
         match action {
             Action::SsmAutomation(ssm) => {
                 let path = path.key("ssm_automation");
                 self.shape(path.key("document"), check_ssm_document(&ssm.document));
+                if let Some(version) = &ssm.document_version {
+                    self.shape(
+                        path.key("document_version"),
+                        check_ssm_document_version(version),
+                    );
+                }
                 for (name, values) in &ssm.parameters {
                     let parameter = path.key("parameters").key(name);
                     self.key_shape(parameter.clone(), check_ssm_parameter_name(name));
                     self.shape(parameter.clone(), check_ssm_parameter_values(values));
                     for (v, value) in values.iter().enumerate() {
                         self.shape(parameter.index(v), check_ssm_parameter_value(value));
+                        self.placeholders(parameter.index(v), value, pre);
                     }
+                }
+                if let Some(timeout) = ssm.timeout_minutes {
+                    self.bounds(path.key("timeout_minutes"), timeout, &SSM_TIMEOUT_MINUTES);
                 }
             }
             Action::Lambda(lambda) => {
+                let path = path.key("lambda");
                 self.shape(
-                    path.key("lambda").key("function_arn"),
+                    path.key("function_arn"),
                     check_lambda_arn(&lambda.function_arn),
                 );
+                for (key, value) in &lambda.payload {
+                    self.json_placeholders(path.key("payload").key(key), value, pre);
+                }
+                if let Some(timeout) = lambda.timeout_minutes {
+                    self.bounds(
+                        path.key("timeout_minutes"),
+                        timeout,
+                        &LAMBDA_TIMEOUT_MINUTES,
+                    );
+                }
+            }
+            Action::Wait(wait) => {
+                self.bounds(path.key("wait").key("minutes"), wait.minutes, &WAIT_MINUTES);
+            }
+        }
+    }
+
+    /// The placeholders of every string in a Lambda payload value.
+    fn json_placeholders(&mut self, path: Path, value: &serde_json::Value, pre: bool) {
+        match value {
+            serde_json::Value::String(s) => self.placeholders(path, s, pre),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.json_placeholders(path.index(i), item, pre);
+                }
+            }
+            serde_json::Value::Object(entries) => {
+                for (key, item) in entries {
+                    self.json_placeholders(path.key(key), item, pre);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Unknown or unclosed placeholders in `text`, and, in a pre-action, those known only
+    /// after the launch.
+    fn placeholders(&mut self, path: Path, text: &str, pre: bool) {
+        if !text.contains("{{") {
+            return;
+        }
+        for piece in pieces(text) {
+            match piece {
+                Piece::Text(_) => {}
+                Piece::Unknown(name) => self.report(path.clone(), unknown_message(name)),
+                Piece::Unclosed(rest) => self.report(path.clone(), unclosed_message(rest)),
+                Piece::Placeholder(placeholder) if pre && placeholder.after_launch() => {
+                    let usable: Vec<String> = Placeholder::ALL
+                        .iter()
+                        .filter(|p| !p.after_launch())
+                        .map(|p| format!("`{p}`"))
+                        .collect();
+                    self.report(
+                        path.clone(),
+                        format!(
+                            "`{placeholder}` is not known in a pre-action: pre-actions run \
+                             before the wave's servers are launched, so there are no instances \
+                             yet; use it in `post_actions`, or use {} here",
+                            usable.join(", ")
+                        ),
+                    );
+                }
+                Piece::Placeholder(_) => {}
             }
         }
     }

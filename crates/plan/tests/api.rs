@@ -6,7 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use plan::{Action, Defaults, LambdaAction, Plan, ProtectionGroup, SsmAutomation, Target, Wave};
+use plan::{
+    Action, Defaults, LambdaAction, OnFailure, Plan, ProtectionGroup, SsmAutomation, Target,
+    WaitAction, Wave,
+};
+use serde_json::json;
 
 fn example(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -115,12 +119,30 @@ fn full_plan() -> Plan {
             timeout_minutes: Some(25),
             pause_before: true,
             optional_servers: vec!["s-1234567890abcdef0".to_owned()],
-            pre_actions: vec![Action::SsmAutomation(SsmAutomation {
-                document: "Check-DB".to_owned(),
-                parameters: BTreeMap::from([("Env".to_owned(), vec!["dr".to_owned()])]),
-            })],
+            pre_actions: vec![
+                Action::SsmAutomation(SsmAutomation {
+                    document: "Check-DB".to_owned(),
+                    document_version: Some("3".to_owned()),
+                    parameters: BTreeMap::from([(
+                        "Env".to_owned(),
+                        vec!["dr".to_owned(), "{{execution_id}}".to_owned()],
+                    )]),
+                    timeout_minutes: Some(10),
+                    on_failure: OnFailure::Continue,
+                }),
+                Action::Wait(WaitAction { minutes: 2 }),
+            ],
             post_actions: vec![Action::Lambda(LambdaAction {
                 function_arn: "arn:aws:lambda:eu-central-2:012345678901:function:smoke".to_owned(),
+                payload: BTreeMap::from([
+                    ("instances".to_owned(), json!("{{ec2_instance_ids}}")),
+                    (
+                        "checks".to_owned(),
+                        json!([{"url": "https://{{wave}}.example.com", "retries": 3, "ratio": 0.5}, null, true]),
+                    ),
+                ]),
+                timeout_minutes: Some(5),
+                on_failure: OnFailure::Continue,
             })],
         }],
     }

@@ -768,7 +768,7 @@ fn actions() {
             &[(
                 "7:9",
                 "waves[0].post_actions[0]",
-                "expected an action: a mapping with one key, `ssm_automation` or `lambda`, found an empty mapping",
+                "expected an action: a mapping with one key, `ssm_automation`, `lambda` or `wait`, found an empty mapping",
             )],
         ),
         case(
@@ -777,7 +777,7 @@ fn actions() {
             &[(
                 "7:9",
                 "waves[0].post_actions[0].step_function",
-                "unknown key \"step_function\"; allowed keys here: ssm_automation, lambda",
+                "unknown key \"step_function\"; allowed keys here: ssm_automation, lambda, wait",
             )],
         ),
         case(
@@ -788,6 +788,203 @@ fn actions() {
                 "waves[0].post_actions[0].ssm_automation.document",
                 "missing required key `document`",
             )],
+        ),
+        case(
+            "every action key, limits inclusive, placeholders known",
+            wave(concat!(
+                "    pre_actions:\n",
+                "      - ssm_automation:\n",
+                "          document: Check-DB\n",
+                "          document_version: \"$DEFAULT\"\n",
+                "          parameters: {Run: [\"{{execution_id}}\", \"{{ wave }}/{{plan}}/{{mode}}\", \"{{ssm:/db/host}}\", \"{{source_server_ids}}\"]}\n",
+                "          timeout_minutes: 1440\n",
+                "          on_failure: continue\n",
+                "      - wait: {minutes: 1440}\n",
+                "    post_actions:\n",
+                "      - wait: {minutes: 1}\n",
+                "      - ssm_automation: {document: Check-DB, timeout_minutes: 1, parameters: {Ids: [\"{{ec2_instance_ids}}\"]}}\n",
+                "      - lambda:\n",
+                "          function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\"\n",
+                "          payload: {ids: \"{{ec2_instance_ids}}\", deep: [{r: \"{{recovery_instance_ids}}\"}], n: 1.5, on: true, none: null}\n",
+                "          timeout_minutes: 15\n",
+                "          on_failure: fail\n",
+            )),
+            &[],
+        ),
+        case(
+            "action timeouts and waits out of range",
+            wave(concat!(
+                "    pre_actions:\n",
+                "      - ssm_automation: {document: Check-DB, timeout_minutes: 1441}\n",
+                "      - wait: {minutes: 0}\n",
+                "    post_actions:\n",
+                "      - lambda: {function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\", timeout_minutes: 16}\n",
+            )),
+            &[
+                (
+                    "7:63",
+                    "waves[0].pre_actions[0].ssm_automation.timeout_minutes",
+                    "1441 is out of range; use a whole number of minutes from 1 to 1440",
+                ),
+                (
+                    "8:25",
+                    "waves[0].pre_actions[1].wait.minutes",
+                    "0 is out of range; use a whole number of minutes from 1 to 1440",
+                ),
+                (
+                    "10:101",
+                    "waves[0].post_actions[0].lambda.timeout_minutes",
+                    "16 is out of range; use a whole number of minutes from 1 to 15",
+                ),
+            ],
+        ),
+        case(
+            "unknown placeholder in an SSM parameter",
+            wave(
+                "    post_actions:\n      - ssm_automation:\n          document: Check-DB\n          parameters: {Run: [ok, \"id={{execution}}\"]}\n",
+            ),
+            &[(
+                "9:34",
+                "waves[0].post_actions[0].ssm_automation.parameters.Run[1]",
+                "`{{execution}}` is not a placeholder; did you mean `{{execution_id}}`? placeholders: \
+                 `{{execution_id}}`, `{{plan}}`, `{{mode}}`, `{{wave}}`, `{{source_server_ids}}`, \
+                 `{{recovery_instance_ids}}`, `{{ec2_instance_ids}}`",
+            )],
+        ),
+        case(
+            "unknown placeholder deep in a Lambda payload",
+            wave(
+                "    post_actions:\n      - lambda:\n          function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\"\n          payload: {checks: [{url: \"https://{{ wav }}.example.com\"}]}\n",
+            ),
+            &[(
+                "9:36",
+                "waves[0].post_actions[0].lambda.payload.checks[0].url",
+                "`{{wav}}` is not a placeholder; did you mean `{{wave}}`?",
+            )],
+        ),
+        case(
+            "instance IDs in pre-actions",
+            wave(concat!(
+                "    pre_actions:\n",
+                "      - ssm_automation: {document: Check-DB, parameters: {Ids: [\"{{ec2_instance_ids}}\"]}}\n",
+                "      - lambda:\n",
+                "          function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\"\n",
+                "          payload:\n",
+                "            servers: \"{{source_server_ids}}\"\n",
+                "            instances: \"{{recovery_instance_ids}}\"\n",
+            )),
+            &[
+                (
+                    "7:65",
+                    "waves[0].pre_actions[0].ssm_automation.parameters.Ids[0]",
+                    "`{{ec2_instance_ids}}` is not known in a pre-action: pre-actions run before \
+                     the wave's servers are launched, so there are no instances yet; use it in \
+                     `post_actions`",
+                ),
+                (
+                    "12:24",
+                    "waves[0].pre_actions[1].lambda.payload.instances",
+                    "`{{recovery_instance_ids}}` is not known in a pre-action",
+                ),
+            ],
+        ),
+        case(
+            "unclosed placeholder",
+            wave(
+                "    post_actions:\n      - ssm_automation: {document: Check-DB, parameters: {Plan: [\"{{plan\"]}}\n",
+            ),
+            &[(
+                "7:66",
+                "waves[0].post_actions[0].ssm_automation.parameters.Plan[0]",
+                "`{{plan` opens a placeholder with `{{` but does not close it with `}}`",
+            )],
+        ),
+        case(
+            "on_failure",
+            wave(concat!(
+                "    post_actions:\n",
+                "      - ssm_automation: {document: Check-DB, on_failure: contnue}\n",
+                "      - lambda: {function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\", on_failure: true}\n",
+            )),
+            &[
+                (
+                    "7:58",
+                    "waves[0].post_actions[0].ssm_automation.on_failure",
+                    "expected `fail` or `continue`, found the string \"contnue\"; did you mean `continue`?",
+                ),
+                (
+                    "8:96",
+                    "waves[0].post_actions[1].lambda.on_failure",
+                    "expected `fail` or `continue`, found the boolean true",
+                ),
+            ],
+        ),
+        case(
+            "wait without minutes",
+            wave("    post_actions:\n      - wait: {seconds: 30}\n      - wait: 5\n"),
+            &[
+                (
+                    "7:15",
+                    "waves[0].post_actions[0].wait.minutes",
+                    "missing required key `minutes`",
+                ),
+                (
+                    "7:16",
+                    "waves[0].post_actions[0].wait.seconds",
+                    "unknown key \"seconds\"; allowed keys here: minutes",
+                ),
+                (
+                    "8:15",
+                    "waves[0].post_actions[1].wait",
+                    "expected a wait: a mapping with `minutes`, found the number 5",
+                ),
+            ],
+        ),
+        case(
+            "document versions",
+            wave(concat!(
+                "    pre_actions:\n",
+                "      - ssm_automation: {document: Check-DB, document_version: 3}\n",
+                "      - ssm_automation: {document: Check-DB, document_version: latest}\n",
+            )),
+            &[
+                (
+                    "7:64",
+                    "waves[0].pre_actions[0].ssm_automation.document_version",
+                    "expected a string, found the number 3; quote it: \"3\"",
+                ),
+                (
+                    "8:64",
+                    "waves[0].pre_actions[1].ssm_automation.document_version",
+                    "\"latest\" is not a valid SSM document version; expected $LATEST, $DEFAULT or a version number",
+                ),
+            ],
+        ),
+        case(
+            "payloads",
+            wave(concat!(
+                "    post_actions:\n",
+                "      - lambda: {function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\", payload: [x]}\n",
+                "      - lambda: {function_arn: \"arn:aws:lambda:us-east-1:111122223333:function:x\", payload: {ratio: .inf}, timeout_minute: 5}\n",
+            )),
+            &[
+                (
+                    "7:84",
+                    "waves[0].post_actions[0].lambda.payload",
+                    "expected a mapping of field names to values, like { check: full }, found a list",
+                ),
+                (
+                    "8:101",
+                    "waves[0].post_actions[1].lambda.payload.ratio",
+                    "the number .inf has no JSON form",
+                ),
+                (
+                    "8:108",
+                    "waves[0].post_actions[1].lambda.timeout_minute",
+                    "unknown key \"timeout_minute\"; did you mean `timeout_minutes`? allowed keys here: \
+                     function_arn, payload, timeout_minutes, on_failure",
+                ),
+            ],
         ),
     ]);
 }

@@ -179,14 +179,23 @@ pub fn time_scale(requested: Option<f64>, scenario: &Scenario) -> f64 {
     }
 }
 
-/// The real-time limit: every wave's timeout and every post-action, at the time scale,
-/// plus a minute for starting and stopping.
+/// The real-time limit: every wave's timeout, every post-action and every `wait` action, at
+/// the time scale, plus a minute for starting and stopping.
 pub fn default_timeout(plan: &Plan, time_scale: f64, action_seconds: f64) -> Duration {
     let waves: f64 = (0..plan.waves.len())
         .map(|index| f64::from(plan.wave_timeout_minutes(index)) * 60.0)
         .sum();
     let post_actions: usize = plan.waves.iter().map(|wave| wave.post_actions.len()).sum();
-    let simulated = waves + post_actions as f64 * action_seconds;
+    let waits: f64 = plan
+        .waves
+        .iter()
+        .flat_map(|wave| wave.pre_actions.iter().chain(&wave.post_actions))
+        .filter_map(|action| match action {
+            plan::Action::Wait(wait) => Some(f64::from(wait.minutes) * 60.0),
+            _ => None,
+        })
+        .sum();
+    let simulated = waves + post_actions as f64 * action_seconds + waits;
     Duration::from_secs_f64((simulated / time_scale).min(86_400.0) + 60.0)
 }
 

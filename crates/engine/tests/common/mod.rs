@@ -79,6 +79,7 @@ pub fn one_wave(servers: &[String]) -> Plan {
 pub fn lambda(name: &str) -> plan::Action {
     plan::Action::Lambda(plan::LambdaAction {
         function_arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
+        ..Default::default()
     })
 }
 
