@@ -7,7 +7,7 @@
 //! DRS (it never held a claim, or only claims given back after DRS rejected it), while
 //! [`Claim::Held`] and [`Claim::Regranted`] mean a start may have gone out (by an invocation
 //! that died before recording the answer, or before a lost decision gave the claim back). A
-//! decision gives claims back ([`released`], [`ReleaseReason::Settled`]) when its jobs
+//! decision gives claims back (`released`, [`ReleaseReason::Settled`]) when its jobs
 //! complete and when a launch ends with requests still in the air; the starter gives one
 //! back ([`ReleaseReason::Rejected`]) when DRS rejected a start made under a fresh claim.
 
@@ -20,7 +20,7 @@ use crate::command::StartRecovery;
 use crate::decision::ClaimRelease;
 use crate::drs::JobStatus;
 use crate::execution::{Execution, WavePhase};
-use crate::id::StartRequestId;
+use crate::id::{JobId, StartRequestId};
 use crate::input::{Event, Rejection};
 
 /// The ledger's answer to a claim.
@@ -95,12 +95,41 @@ pub fn kept_after(claim: Claim, rejection: &Rejection) -> bool {
     }
 }
 
+/// What `released` needs of the state a decision started from: per wave, whether it was
+/// launching and which of its jobs were completed (not a copy of the whole execution, which
+/// holds every server of every wave).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClaimsBefore {
+    waves: Vec<(bool, BTreeSet<JobId>)>,
+}
+
+impl ClaimsBefore {
+    pub(crate) fn of(state: &Execution) -> Self {
+        let waves = state
+            .waves
+            .iter()
+            .map(|wave| {
+                let completed = wave
+                    .jobs
+                    .iter()
+                    .filter(|job| job.status == JobStatus::Completed)
+                    .map(|job| job.id.clone())
+                    .collect();
+                (wave.phase == WavePhase::Launching, completed)
+            })
+            .collect();
+        Self { waves }
+    }
+}
+
 /// The claims that `before → after` finished: those of jobs that became `COMPLETED`, and,
 /// when a wave's launch ended (or the wave timed out or was cancelled) with jobs still
 /// running or requests unanswered, those of their chunks. Sorted, each once.
-pub fn released(before: &Execution, after: &Execution) -> Vec<ClaimRelease> {
+pub(crate) fn released(before: &ClaimsBefore, after: &Execution) -> Vec<ClaimRelease> {
     let mut releases = BTreeSet::new();
-    for (index, (was, now)) in before.waves.iter().zip(&after.waves).enumerate() {
+    for (index, ((was_launching, completed), now)) in
+        before.waves.iter().zip(&after.waves).enumerate()
+    {
         let release = |target: &Option<String>, chunk: usize| ClaimRelease {
             target: target.clone(),
             request: StartRequestId {
@@ -111,16 +140,13 @@ pub fn released(before: &Execution, after: &Execution) -> Vec<ClaimRelease> {
             },
         };
         for job in &now.jobs {
-            let completed_before = was
-                .job(&job.id)
-                .is_some_and(|old| old.status == JobStatus::Completed);
-            if job.status == JobStatus::Completed && !completed_before {
+            if job.status == JobStatus::Completed && !completed.contains(&job.id) {
                 for &chunk in &job.chunks {
                     releases.insert(release(&job.target, chunk));
                 }
             }
         }
-        let launch_left = was.phase == WavePhase::Launching && now.phase != WavePhase::Launching;
+        let launch_left = *was_launching && now.phase != WavePhase::Launching;
         if launch_left {
             for chunk in &now.chunks {
                 // Every claim the launch may still hold: a job not seen completed, a request

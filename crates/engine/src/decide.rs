@@ -44,7 +44,7 @@ pub fn start(request: ExecutionRequest, now: Timestamp) -> Result<Decision, Engi
 pub fn decide(state: Execution, input: Input, now: Timestamp) -> Result<Decision, EngineError> {
     check_consistency(&state)?;
     check_input(&state, &input)?;
-    let before = state.clone();
+    let before = claim::ClaimsBefore::of(&state);
     let mut step = Step::new(state, now);
     if step.exec.is_terminal() {
         // Nothing changes a finished execution; a redelivered message may mean its end was
@@ -88,7 +88,7 @@ impl Step {
 
     /// The decision, given the state it started from (`None` for a new execution): the
     /// claims it finished are given back before the save.
-    fn into_decision(mut self, before: Option<&Execution>) -> Decision {
+    fn into_decision(mut self, before: Option<&claim::ClaimsBefore>) -> Decision {
         self.exec.refresh_status();
         // A check superseded by a later one in the same decision (a wave that starts and
         // launches at once arms its deadline check, then its launch check) is stale before it

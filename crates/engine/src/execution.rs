@@ -25,6 +25,29 @@ pub fn runs_one_at_a_time(plan: &Plan) -> bool {
     !plan.allow_concurrent_executions
 }
 
+/// A new execution refused because another of its plan runs (see
+/// [`Execution::blocks_its_plan`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "plan `{plan}` has a live execution, `{execution}` ({status}, {mode} requested by \
+     {requested_by} at {requested_at}): a plan runs one execution at a time unless it sets \
+     `allow_concurrent_executions: true`; wait for it to end, or cancel it"
+)]
+pub struct PlanBusy {
+    /// The plan.
+    pub plan: String,
+    /// Its live execution.
+    pub execution: ExecutionId,
+    /// Where that one stands.
+    pub status: ExecutionStatus,
+    /// Drill or recovery.
+    pub mode: Mode,
+    /// Who requested it.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: Timestamp,
+}
+
 /// Where an execution stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -517,6 +540,20 @@ impl Execution {
     /// crash, is stale and may be taken over).
     pub fn blocks_its_plan(&self) -> bool {
         self.holds_its_plan() && !self.is_terminal()
+    }
+
+    /// Why a new execution of this one's plan is refused, when this one [blocks
+    /// it](Self::blocks_its_plan): the starter dead-letters the request with it, the API
+    /// answers 409 with it.
+    pub fn plan_busy(&self) -> Option<PlanBusy> {
+        self.blocks_its_plan().then(|| PlanBusy {
+            plan: self.plan.name.clone(),
+            execution: self.id.clone(),
+            status: self.status,
+            mode: self.mode,
+            requested_by: self.requested_by.clone(),
+            requested_at: self.requested_at,
+        })
     }
 
     /// Whether the execution is over.

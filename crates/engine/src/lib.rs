@@ -169,8 +169,8 @@ pub use delay::DelaySeconds;
 pub use drs::{JobStatus, LaunchStatus};
 pub use error::EngineError;
 pub use execution::{
-    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, ServerState, SkippedServer,
-    WaveFailure, WaveOutcome, WavePhase, WaveState, runs_one_at_a_time,
+    Approval, Cancellation, Execution, ExecutionStatus, JobRecord, PlanBusy, ServerState,
+    SkippedServer, WaveFailure, WaveOutcome, WavePhase, WaveState, runs_one_at_a_time,
 };
 pub use hint::Hints;
 pub use id::{Attempt, ExecutionId, JobId, ServerId, StartRequestId, Token, WaveIndex};

@@ -97,7 +97,7 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
     let plan_name = decision.state.plan.name.clone();
     let mut created = executor.create(decision.clone()).await?;
     if let Created::PlanHeld { by } = &created {
-        if let Some(reason) = live_holder(&executor, &plan_name, by).await? {
+        if let Some(reason) = live_holder(&executor, by).await? {
             return Err(Stop::Reject(reason));
         }
         // The hold was left by an execution that is over (its release was lost with a
@@ -115,7 +115,7 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
         Created::New => return Ok(()),
         Created::Exists => {}
         Created::PlanHeld { by } => {
-            let reason = live_holder(&executor, &plan_name, &by)
+            let reason = live_holder(&executor, &by)
                 .await?
                 .unwrap_or_else(|| format!("plan `{plan_name}` is held by execution `{by}`"));
             return Err(Stop::Reject(reason));
@@ -137,29 +137,17 @@ async fn start_execution(executor: &Executor<'_>, request: StartRequest) -> Resu
     executor.drive(existing, version, event).await
 }
 
-/// Why a new execution of `plan_name` cannot start while `holder` holds the plan; `None`
-/// when the hold is stale (the holder is over, or gone).
+/// Why a new execution cannot start while `holder` holds its plan; `None` when the hold is
+/// stale (the holder is over, or gone).
 async fn live_holder(
     executor: &Executor<'_>,
-    plan_name: &str,
     holder: &ExecutionId,
 ) -> Result<Option<String>, Stop> {
     Ok(executor
         .load(holder)
         .await?
-        .filter(|(live, _)| live.blocks_its_plan())
-        .map(|(live, _)| live_execution_refusal(plan_name, &live)))
-}
-
-/// The refusal of a second live execution of a plan, naming the live one: the starter
-/// dead-letters the request with it, the API answers 409 with it.
-pub fn live_execution_refusal(plan_name: &str, live: &engine::Execution) -> String {
-    format!(
-        "plan `{plan_name}` has a live execution, `{}` ({}, {} requested by {} at {}): a plan \
-         runs one execution at a time unless it sets `allow_concurrent_executions: true`; \
-         wait for it to end, or cancel it",
-        live.id, live.status, live.mode, live.requested_by, live.requested_at
-    )
+        .and_then(|(live, _)| live.plan_busy())
+        .map(|busy| busy.to_string()))
 }
 
 async fn plan_of(executor: &Executor<'_>, source: &PlanSource) -> Result<Plan, Stop> {

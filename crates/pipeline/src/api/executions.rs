@@ -141,13 +141,8 @@ async fn start(
                 ApiError::from_port(&format!("reading plan `{plan_name}`'s hold"), e)
             })?;
         if let Some(holder) = holder {
-            if let Some(live) = load(deps, &holder)
-                .await?
-                .filter(Execution::blocks_its_plan)
-            {
-                return Err(ApiError::conflict(crate::starter::live_execution_refusal(
-                    plan_name, &live,
-                )));
+            if let Some(busy) = load(deps, &holder).await?.and_then(|l| l.plan_busy()) {
+                return Err(ApiError::conflict(busy.to_string()));
             }
         }
     }
